@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Commands of amlretrain.
+ *
+ * Recipe for a new command (after git's builtin.h):
+ *  1. write `int cmd_<noun>_<verb>(int argc, char **argv, struct cli_ctx *)`
+ *     in native/cli/cmd_<noun>.c with a static `struct cli_opt` table and a
+ *     `struct cli_usage`; parse with cli_parse(), return an amlr_code (the
+ *     exit code); results go through out.h, errors through cli_fail();
+ *  2. add a row to the noun's verb table (or a noun row in main.c);
+ *  3. add cmd_<noun> to CLI_OBJS in the Makefile;
+ *  4. bats tests in tests/cli/: --help, a usage error (exit 2), each exit
+ *     code the command can give;
+ *  5. README (USAGE) and, when it fits, a PowerShell function.
+ */
+#ifndef CLI_CMD_H
+#define CLI_CMD_H
+
+#include "amlr/amlr.h"
+
+enum cli_output { CLI_OUT_JSON, CLI_OUT_TABLE, CLI_OUT_TSV };
+enum cli_errfmt { CLI_ERR_TEXT, CLI_ERR_JSON };
+
+struct cli_ctx {
+	enum cli_output output;
+	enum cli_errfmt errfmt;
+	int verbose;
+	int debug;
+	const char *ca_bundle;
+	amlr_client *client; /* made on first use by cli_client() */
+};
+
+typedef int (*cli_cmd_fn)(int argc, char **argv, struct cli_ctx *ctx);
+
+/* Capability flags of a noun or verb. */
+#define CMD_NEED_AUTH 1u /* credentials are resolved before it runs */
+
+struct cmd_spec {
+	const char *name; /* NULL ends a table */
+	cli_cmd_fn fn;
+	unsigned flags;
+	const char *summary;
+};
+
+/*
+ * Run the verb argv[1] of noun argv[0] from @p verbs; handles --help and
+ * unknown verbs (exit 2).
+ */
+int cli_dispatch(struct cli_ctx *ctx, const char *path,
+		 const struct cmd_spec *verbs, int argc, char **argv);
+
+/* The shared client, made on first use; NULL after printing an error. */
+amlr_client *cli_client(struct cli_ctx *ctx);
+
+int cmd_version(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_rest(int argc, char **argv, struct cli_ctx *ctx);
+
+#endif

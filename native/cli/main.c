@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: MIT */
+/* amlretrain: global options and the noun table. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "opt.h"
+#include "out.h"
+
+static const struct cmd_spec nouns[] = {
+	{ "rest", cmd_rest, 0, "Send one HTTP request through amlretrain's client" },
+	{ "version", cmd_version, 0, "Show version and library versions" },
+	{ NULL, NULL, 0, NULL },
+};
+
+static const struct cli_usage main_usage = {
+	"amlretrain",
+	"[global options] <command> [<verb>] [options]",
+	"Retrain Azure Machine Learning Studio web services and swap the new model in safely.",
+	"Results are JSON on stdout; messages go to stderr.  The exit code\n"
+	"tells what happened (README, EXIT CODES).  Run 'amlretrain <command>\n"
+	"--help' for the options of a command.",
+	NULL,
+	NULL,
+	0,
+};
+
+static void print_commands(FILE *f, const struct cmd_spec *t)
+{
+	fprintf(f, "\nCommands:\n");
+	for (; t->name; t++)
+		fprintf(f, "  %-12s  %s\n", t->name, t->summary);
+}
+
+static void trace_to_stderr(amlr_trace_kind kind, const char *text, size_t len,
+			    void *payload)
+{
+	static const char *const prefix[] = { "* ", "> ", "< ", "> ", "< " };
+	size_t i = 0, j;
+
+	(void)payload;
+	while (i < len) {
+		for (j = i; j < len && text[j] != '\n'; j++)
+			;
+		if (j > i && !(j - i == 1 && text[i] == '\r'))
+			fprintf(stderr, "%s%.*s\n", prefix[kind],
+				(int)(j - i - (text[j - 1] == '\r')), text + i);
+		i = j + 1;
+	}
+}
+
+amlr_client *cli_client(struct cli_ctx *ctx)
+{
+	amlr_client_opts opts = AMLR_CLIENT_OPTS_INIT;
+
+	if (ctx->client)
+		return ctx->client;
+	opts.ca_bundle = ctx->ca_bundle;
+	if (amlr_client_new(&ctx->client, &opts) != AMLR_OK) {
+		cli_failf(ctx, AMLR_EFAIL, "cannot set up the HTTP client");
+		return NULL;
+	}
+	if (ctx->debug)
+		amlr_client_set_trace_cb(ctx->client, trace_to_stderr, NULL);
+	return ctx->client;
+}
+
+int cli_dispatch(struct cli_ctx *ctx, const char *path,
+		 const struct cmd_spec *verbs, int argc, char **argv)
+{
+	const struct cli_usage u = { path, "<verb> [options]", "", NULL,
+				     NULL, NULL, 0 };
+	const struct cmd_spec *v;
+
+	if (argc < 2)
+		return cli_usage_error(ctx, &u, "missing verb");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		printf("usage: %s <verb> [options]\n", path);
+		print_commands(stdout, verbs);
+		return 0;
+	}
+	for (v = verbs; v->name; v++)
+		if (strcmp(v->name, argv[1]) == 0)
+			return v->fn(argc - 1, argv + 1, ctx);
+	return cli_usage_error(ctx, &u, "unknown verb '%s'", argv[1]);
+}
+
+static void print_version(void)
+{
+	const amlr_dep_version *d;
+
+	printf("amlretrain %s\n", amlr_version());
+	for (d = amlr_dep_versions(); d->name; d++)
+		printf("%s %s\n", d->name, d->version);
+	printf("libmicrohttpd %s (amlretrain-emulator)\n", AMLR_MHD_VERSION);
+}
+
+/* Global options before the command word; returns the command's index,
+ * 0 when the run is over (*rc set). */
+static int parse_globals(struct cli_ctx *ctx, int argc, char **argv, int *rc)
+{
+	const struct cli_opt *o;
+	const char *word, *value;
+	size_t len;
+	int i;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		word = argv[i];
+		if (strcmp(word, "--version") == 0) {
+			print_version();
+			*rc = 0;
+			return 0;
+		}
+		if (strcmp(word, "--help") == 0 || strcmp(word, "-h") == 0) {
+			cli_print_help(&main_usage);
+			print_commands(stdout, nouns);
+			*rc = 0;
+			return 0;
+		}
+		len = strcspn(word + 2, "=");
+		for (o = cli_global_opts; o->name; o++)
+			if (word[1] == '-' ? strlen(o->name) == len &&
+						     strncmp(o->name, word + 2,
+							     len) == 0
+					   : o->alias && o->alias == word[1] &&
+						     !word[2])
+				break;
+		if (!o->name) {
+			*rc = cli_usage_error(ctx, &main_usage,
+					      "unknown option '%s'", word);
+			return 0;
+		}
+		value = NULL;
+		if (o->type == CLI_OPT_VALUE) {
+			if (word[1] == '-' && word[2 + len] == '=')
+				value = word + 3 + len;
+			else if (i + 1 < argc)
+				value = argv[++i];
+			else {
+				*rc = cli_usage_error(
+					ctx, &main_usage,
+					"option '--%s' needs a value", o->name);
+				return 0;
+			}
+		}
+		if (value && o->choices) {
+			const char *const *c;
+
+			for (c = o->choices; *c && strcmp(*c, value); c++)
+				;
+			if (!*c) {
+				*rc = cli_usage_error(
+					ctx, &main_usage,
+					"invalid value '%s' for '--%s'", value,
+					o->name);
+				return 0;
+			}
+		}
+		cli_apply_global(ctx, o, value);
+	}
+	if (i >= argc) {
+		*rc = cli_usage_error(ctx, &main_usage, "missing command");
+		return 0;
+	}
+	return i;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_ctx ctx = { CLI_OUT_JSON, CLI_ERR_TEXT, 0, 0, NULL, NULL };
+	const struct cmd_spec *n;
+	int i, rc = 0;
+
+	/* A closed pipe must be an error we report (exit 9), not a signal. */
+	signal(SIGPIPE, SIG_IGN);
+	if (amlr_global_init() != AMLR_OK)
+		return cli_failf(&ctx, AMLR_EFAIL, "cannot initialise libcurl");
+	if (!(i = parse_globals(&ctx, argc, argv, &rc)))
+		goto done;
+	for (n = nouns; n->name; n++)
+		if (strcmp(n->name, argv[i]) == 0)
+			break;
+	if (!n->name) {
+		rc = cli_usage_error(&ctx, &main_usage, "unknown command '%s'",
+				     argv[i]);
+		goto done;
+	}
+	rc = n->fn(argc - i, argv + i, &ctx);
+	if (rc < 0) /* --help was printed */
+		rc = 0;
+done:
+	rc = cli_finish(&ctx, rc);
+	amlr_client_free(ctx.client);
+	amlr_global_cleanup();
+	return rc;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* Pieces of the HTTP client shared inside libamlr and with its tests. */
+#ifndef AMLR_HTTP_INTERNAL_H
+#define AMLR_HTTP_INTERNAL_H
+
+#include <stddef.h>
+
+#include "amlr/error.h"
+
+/*
+ * Fill @p err for a final HTTP error status: code from
+ * amlr_code_from_http(), Azure's code and message copied from the body
+ * (ARM/classic {"error":{"code","message"}}, a bare {"code","message"},
+ * Entra ID {"error","error_description"}, Storage XML <Error><Code>
+ * <Message>) or the x-ms-error-code header, and the request id.  When the
+ * body says nothing, the message names the method, the URL without its
+ * query (which may hold a SAS) and the status.
+ */
+void amlr_http__error_from_reply(amlr_error *err, long status,
+				 const char *method, const char *url,
+				 const char *body, size_t len,
+				 const char *x_ms_error_code,
+				 const char *request_id);
+
+/*
+ * Copy @p url without its query and fragment into @p out (size @p n),
+ * for messages: a query may carry a SAS signature.
+ */
+void amlr_http__url_for_message(char *out, size_t n, const char *url);
+
+/* 1 when @p host (as in a URL: "[::1]" for IPv6) is a loopback host. */
+int amlr_http__is_loopback(const char *host);
+
+#endif

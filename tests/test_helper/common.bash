@@ -1,0 +1,23 @@
+# shellcheck shell=bash
+# Loaded by every bats file: assertion libraries, the fresh binaries first
+# on PATH, and a private HOME.
+
+bats_load_library bats-support
+bats_load_library bats-assert
+bats_load_library bats-file
+
+# The build under test (make check-cli sets AMLR_BUILD; default: build/).
+AMLR_ROOT="$(cd "${BATS_TEST_DIRNAME}/../.." && pwd)"
+AMLR_BUILD="${AMLR_BUILD:-${AMLR_ROOT}/build}"
+PATH="${AMLR_BUILD}/bin:${PATH}"
+export AMLR_ROOT AMLR_BUILD PATH
+
+# Nothing a test does may touch the real home or reach a real service.
+export HOME="${BATS_TEST_TMPDIR:-${BATS_FILE_TMPDIR:-/tmp}}"
+unset AMLR_ACCESS_TOKEN AZURE_CLIENT_SECRET AZURE_STORAGE_CONNECTION_STRING
+
+# The last line of $stderr (set by `run --separate-stderr`), where
+# --error-format json puts its one JSON object.
+last_stderr_line() {
+  printf '%s\n' "${stderr##*$'\n'}"
+}
