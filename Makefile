@@ -132,7 +132,7 @@ $(EMU): $(EMU_O) $(LEARN_O) $(LIBA)
 $(BUILD)/tests/%: tests/unit/%.c $(LIBA)
 	@mkdir -p $(@D)
 	$(QUIET_LINK)$(CC) $(CFLAGS) $(LIB_CFLAGS) $(CMOCKA_CFLAGS) -Inative/lib \
-		$(LDFLAGS) -o $@ $< $(LIBA) $(CMOCKA_LIBS) $(LIB_LIBS)
+		$(LDFLAGS) -o $@ $< $(LIBA) $(CMOCKA_LIBS) $(LIB_LIBS) -lpthread
 
 # --- dependencies -----------------------------------------------------------
 

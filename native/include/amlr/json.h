@@ -43,8 +43,8 @@ typedef enum {
 #define AMLR_JSON_PRETTY 1u /* two-space indentation */
 
 /**
- * Parse one JSON document (RFC 8259; a leading UTF-8 BOM is skipped;
- * anything but whitespace after the value is an error).
+ * Parse one JSON document (json-c's strict mode; a leading UTF-8 BOM is
+ * skipped; anything but whitespace after the value is an error).
  *
  * @param[out] out the value, owned by the caller
  * @param err details on failure; may be NULL

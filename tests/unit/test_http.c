@@ -1,0 +1,459 @@
+/* SPDX-License-Identifier: MIT */
+/* The HTTP client against a scripted loopback server: retries, ids, traces. */
+#define _GNU_SOURCE /* strcasestr, for reading recorded requests */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "amlr/amlr.h"
+
+#define MAX_REPLIES 8
+
+/* A server that answers each connection with the next scripted reply. */
+struct server {
+	int fd;
+	int port;
+	const char *replies[MAX_REPLIES];
+	int nreplies;
+	int served;
+	char requests[MAX_REPLIES][8192];
+	volatile int stop;
+	pthread_t thread;
+};
+
+static void read_request(int c, char *out, size_t n)
+{
+	size_t len = 0, want = 0;
+	ssize_t got;
+	char *end, *cl;
+
+	while (len + 1 < n) {
+		got = read(c, out + len, n - 1 - len);
+		if (got <= 0)
+			break;
+		len += (size_t)got;
+		out[len] = '\0';
+		if (!(end = strstr(out, "\r\n\r\n")))
+			continue;
+		if (!want) {
+			cl = strcasestr(out, "\r\ncontent-length:");
+			want = (size_t)(end + 4 - out) +
+			       (cl ? strtoul(cl + 17, NULL, 10) : 0);
+		}
+		if (len >= want)
+			break;
+	}
+	out[len] = '\0';
+}
+
+static void *serve(void *arg)
+{
+	struct server *s = arg;
+	struct pollfd p = { s->fd, POLLIN, 0 };
+	int c;
+
+	while (!s->stop && s->served < s->nreplies) {
+		if (poll(&p, 1, 50) <= 0)
+			continue;
+		if ((c = accept(s->fd, NULL, NULL)) < 0)
+			continue;
+		read_request(c, s->requests[s->served],
+			     sizeof(s->requests[0]));
+		if (write(c, s->replies[s->served],
+			  strlen(s->replies[s->served])) < 0)
+			s->stop = 1;
+		s->served++;
+		close(c);
+	}
+	return NULL;
+}
+
+static void server_start(struct server *s)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	s->fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(s->fd >= 0);
+	assert_int_equal(bind(s->fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(s->fd, 8), 0);
+	assert_int_equal(getsockname(s->fd, (struct sockaddr *)&a, &len), 0);
+	s->port = ntohs(a.sin_port);
+	assert_int_equal(pthread_create(&s->thread, NULL, serve, s), 0);
+}
+
+static void server_stop(struct server *s)
+{
+	s->stop = 1;
+	pthread_join(s->thread, NULL);
+	close(s->fd);
+}
+
+static void url(char *out, size_t n, const struct server *s, const char *path)
+{
+	snprintf(out, n, "http://127.0.0.1:%d%s", s->port, path);
+}
+
+/* The value of header @p name in a recorded request, copied. */
+static void header_of(char *out, size_t n, const char *req, const char *name)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\r\n%s:", name);
+	out[0] = '\0';
+	if (!(p = strcasestr(req, pat)))
+		return;
+	p += strlen(pat);
+	while (*p == ' ')
+		p++;
+	snprintf(out, n, "%.*s", (int)strcspn(p, "\r\n"), p);
+}
+
+static amlr_client *client(unsigned attempts, unsigned max_total_ms)
+{
+	amlr_client_opts o = AMLR_CLIENT_OPTS_INIT;
+	amlr_client *c = NULL;
+
+	o.retry.max_attempts = attempts;
+	o.retry.base_delay_ms = 10;
+	o.retry.max_delay_ms = 40;
+	o.retry.max_total_ms = max_total_ms;
+	o.connect_timeout_ms = 2000;
+	o.timeout_ms = 5000;
+	assert_int_equal(amlr_client_new(&c, &o), AMLR_OK);
+	return c;
+}
+
+/* A scripted reply; the pool outlives every test's server. */
+static const char *reply(const char *status, const char *extra,
+			 const char *body)
+{
+	static char pool[4 * MAX_REPLIES][2048];
+	static int next;
+	char *b = pool[next++ % (4 * MAX_REPLIES)];
+
+	snprintf(b, sizeof(pool[0]),
+		 "HTTP/1.1 %s\r\nConnection: close\r\n"
+		 "Content-Type: application/json\r\n%s"
+		 "Content-Length: %zu\r\n\r\n%s",
+		 status, extra, strlen(body), body);
+	return b;
+}
+
+static const char arm_throttled[] =
+	"{\"error\":{\"code\":\"TooManyRequests\",\"message\":\"slow down\"}}";
+
+static void test_http__retries_503_then_succeeds(void **state)
+{
+	struct server s = { 0 };
+	amlr_client *c = client(4, 10000);
+	amlr_request req = AMLR_REQUEST_INIT;
+	amlr_response *resp = NULL;
+	char u[128], id1[64], id2[64], corr[64];
+
+	(void)state;
+	s.replies[0] = reply("503 Service Unavailable", "Retry-After: 0\r\n", "");
+	s.replies[1] = reply("200 OK", "", "{\"ok\":true}");
+	s.nreplies = 2;
+	server_start(&s);
+	url(u, sizeof(u), &s, "/health");
+	req.url = u;
+	assert_int_equal(amlr_http_send(&resp, c, &req), AMLR_OK);
+	assert_int_equal(amlr_response_status(resp), 200);
+	assert_string_equal(amlr_response_body(resp, NULL), "{\"ok\":true}");
+	assert_string_equal(amlr_response_header(resp, "content-type"),
+			    "application/json");
+	server_stop(&s);
+	assert_int_equal(s.served, 2);
+	/* One request id across the retries, the client's correlation id. */
+	header_of(id1, sizeof(id1), s.requests[0], "x-ms-client-request-id");
+	header_of(id2, sizeof(id2), s.requests[1], "x-ms-client-request-id");
+	header_of(corr, sizeof(corr), s.requests[1],
+		  "x-ms-correlation-request-id");
+	assert_int_equal(strlen(id1), 36);
+	assert_string_equal(id1, id2);
+	assert_string_equal(corr, amlr_client_correlation_id(c));
+	amlr_response_free(resp);
+	amlr_client_free(c);
+}
+
+static void test_http__throttled_until_attempts_run_out(void **state)
+{
+	struct server s = { 0 };
+	amlr_client *c = client(3, 10000);
+	amlr_request req = AMLR_REQUEST_INIT;
+	amlr_response *resp = NULL;
+	const amlr_error *e;
+	char u[128];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 3; i++)
+		s.replies[i] = reply("429 Too Many Requests",
+				     "x-ms-retry-after-ms: 5\r\n"
+				     "x-ms-request-id: rid-429\r\n",
+				     arm_throttled);
+	s.nreplies = 3;
+	server_start(&s);
+	url(u, sizeof(u), &s, "/subscriptions");
+	req.url = u;
+	assert_int_equal(amlr_http_send(&resp, c, &req), AMLR_ETHROTTLED);
+	assert_null(resp);
+	server_stop(&s);
+	assert_int_equal(s.served, 3);
+	e = amlr_client_error(c);
+	assert_int_equal(e->code, AMLR_ETHROTTLED);
+	assert_int_equal(e->http_status, 429);
+	assert_string_equal(e->service_code, "TooManyRequests");
+	assert_string_equal(e->message, "slow down");
+	assert_string_equal(e->request_id, "rid-429");
+	amlr_client_free(c);
+}
+
+static void test_http__non_idempotent_not_retried(void **state)
+{
+	struct server s = { 0 };
+	amlr_client *c = client(4, 10000);
+	amlr_request req = AMLR_REQUEST_INIT;
+	amlr_response *resp = NULL;
+	char u[128];
+
+	(void)state;
+	s.replies[0] = reply("503 Service Unavailable", "Retry-After: 0\r\n", "");
+	s.replies[1] = reply("200 OK", "", "");
+	s.nreplies = 2;
+	server_start(&s);
+	url(u, sizeof(u), &s, "/jobs");
+	req.method = "POST";
+	req.url = u;
+	req.body = "{}";
+	req.body_len = 2;
+	req.flags = AMLR_REQ_NON_IDEMPOTENT;
+	assert_int_equal(amlr_http_send(&resp, c, &req), AMLR_ETHROTTLED);
+	server_stop(&s);
+	assert_int_equal(s.served, 1); /* the submit may have happened */
+	amlr_client_free(c);
+}
+
+static void test_http__not_found_is_final(void **state)
+{
+	static const char body[] =
+		"{\"error\":{\"code\":\"WebServiceNotFound\",\"message\":\"Web service ws1 was not found\"}}";
+	struct server s = { 0 };
+	amlr_client *c = client(4, 10000);
+	amlr_request req = AMLR_REQUEST_INIT;
+	amlr_response *resp = NULL;
+	const amlr_error *e;
+	char u[128];
+
+	(void)state;
+	s.replies[0] = reply("404 Not Found", "x-ms-request-id: rid-404\r\n",
+			     body);
+	s.nreplies = 1;
+	server_start(&s);
+	url(u, sizeof(u), &s, "/ws1?api-version=2017-01-01");
+	req.url = u;
+	assert_int_equal(amlr_http_send(&resp, c, &req), AMLR_ENOTFOUND);
+	server_stop(&s);
+	assert_int_equal(s.served, 1);
+	e = amlr_client_error(c);
+	assert_string_equal(e->service_code, "WebServiceNotFound");
+	assert_string_equal(e->request_id, "rid-404");
+	amlr_client_free(c);
+}
+
+static void test_http__retry_after_beyond_budget_gives_up(void **state)
+{
+	struct server s = { 0 };
+	amlr_client *c = client(4, 1000);
+	amlr_request req = AMLR_REQUEST_INIT;
+	amlr_response *resp = NULL;
+	char u[128];
+	time_t t0 = time(NULL);
+
+	(void)state;
+	s.replies[0] = reply("429 Too Many Requests", "Retry-After: 30\r\n", "");
+	s.nreplies = 1;
+	server_start(&s);
+	url(u, sizeof(u), &s, "/x");
+	req.url = u;
+	assert_int_equal(amlr_http_send(&resp, c, &req), AMLR_ETHROTTLED);
+	server_stop(&s);
+	assert_int_equal(s.served, 1);
+	assert_true(time(NULL) - t0 < 10); /* did not sit out the 30 s */
+	amlr_client_free(c);
+}
+
+static void test_http__connection_refused_is_network_error(void **state)
+{
+	amlr_client *c = client(2, 5000);
+	amlr_request req = AMLR_REQUEST_INIT;
+	amlr_response *resp = NULL;
+	struct server s = { 0 };
+	char u[128];
+
+	(void)state;
+	/* A port that was free a moment ago and has no listener now. */
+	s.nreplies = 0;
+	server_start(&s);
+	server_stop(&s);
+	url(u, sizeof(u), &s, "/x");
+	req.url = u;
+	assert_int_equal(amlr_http_send(&resp, c, &req), AMLR_ENET);
+	assert_int_equal(amlr_client_error(c)->code, AMLR_ENET);
+	assert_int_equal(strlen(amlr_client_error(c)->request_id), 36);
+	amlr_client_free(c);
+}
+
+static void test_http__only_https_or_loopback(void **state)
+{
+	static const char *const refused[] = {
+		"http://example.com/x",
+		"http://127.0.0.1.example.com/x",
+		"ftp://127.0.0.1/x",
+		"file:///etc/passwd",
+		"not a url",
+	};
+	amlr_client *c = client(1, 1000);
+	amlr_request req = AMLR_REQUEST_INIT;
+	amlr_response *resp = NULL;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		req.url = refused[i];
+		assert_int_equal(amlr_http_send(&resp, c, &req), AMLR_EINVAL);
+		assert_null(resp);
+	}
+	amlr_client_free(c);
+}
+
+struct seen {
+	amlr_buf all;
+};
+
+static void collect(amlr_trace_kind kind, const char *text, size_t len,
+		    void *payload)
+{
+	struct seen *s = payload;
+
+	(void)kind;
+	amlr_buf_put(&s->all, text, len);
+	amlr_buf_puts(&s->all, "\n");
+}
+
+static void test_http__trace_is_redacted(void **state)
+{
+	static const char body[] =
+		"{\"token_type\":\"Bearer\",\"access_token\":\"TOKEN-SECRET\"}";
+	struct server s = { 0 };
+	struct seen seen = { AMLR_BUF_INIT };
+	amlr_client *c = client(1, 1000);
+	amlr_request req = AMLR_REQUEST_INIT;
+	amlr_response *resp = NULL;
+	const char *headers[] = { "Authorization: Bearer HEADER-SECRET",
+				  "Content-Type: application/x-www-form-urlencoded",
+				  NULL };
+	static const char form[] =
+		"grant_type=client_credentials&client_secret=FORM-SECRET";
+	char u[160];
+
+	(void)state;
+	s.replies[0] = reply("200 OK", "", body);
+	s.nreplies = 1;
+	server_start(&s);
+	snprintf(u, sizeof(u),
+		 "http://127.0.0.1:%d/c/b?sv=2021&sig=QUERY-SECRET", s.port);
+	req.method = "POST";
+	req.url = u;
+	req.headers = headers;
+	req.body = form;
+	req.body_len = strlen(form);
+	amlr_client_set_trace_cb(c, collect, &seen);
+	assert_int_equal(amlr_http_send(&resp, c, &req), AMLR_OK);
+	server_stop(&s);
+	/* The secrets went out and came back ... */
+	assert_non_null(strstr(s.requests[0], "HEADER-SECRET"));
+	assert_non_null(strstr(amlr_response_body(resp, NULL),
+			       "TOKEN-SECRET"));
+	/* ... and none of them reached the trace. */
+	assert_non_null(seen.all.ptr);
+	assert_null(strstr(seen.all.ptr, "SECRET"));
+	assert_non_null(strstr(seen.all.ptr, "Authorization: REDACTED"));
+	assert_non_null(strstr(seen.all.ptr, "sig=REDACTED"));
+	assert_non_null(strstr(seen.all.ptr, "client_secret=REDACTED"));
+	assert_non_null(strstr(seen.all.ptr, "\"access_token\":\"REDACTED\""));
+	amlr_buf_release(&seen.all);
+	amlr_response_free(resp);
+	amlr_client_free(c);
+}
+
+static void test_http__body_from_file(void **state)
+{
+	struct server s = { 0 };
+	amlr_client *c = client(1, 1000);
+	amlr_request req = AMLR_REQUEST_INIT;
+	amlr_response *resp = NULL;
+	char u[128], path[] = "/tmp/amlr-body-XXXXXX", len[32];
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "{\"a\":1}", 7), 7);
+	close(fd);
+	s.replies[0] = reply("201 Created", "", "");
+	s.nreplies = 1;
+	server_start(&s);
+	url(u, sizeof(u), &s, "/put");
+	req.method = "PUT";
+	req.url = u;
+	req.body_file = path;
+	assert_int_equal(amlr_http_send(&resp, c, &req), AMLR_OK);
+	server_stop(&s);
+	assert_int_equal(amlr_response_status(resp), 201);
+	assert_non_null(strstr(s.requests[0], "PUT /put HTTP/1.1"));
+	header_of(len, sizeof(len), s.requests[0], "content-length");
+	assert_string_equal(len, "7");
+	assert_non_null(strstr(s.requests[0], "\r\n\r\n{\"a\":1}"));
+	unlink(path);
+	amlr_response_free(resp);
+	amlr_client_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_http__retries_503_then_succeeds),
+		cmocka_unit_test(test_http__throttled_until_attempts_run_out),
+		cmocka_unit_test(test_http__non_idempotent_not_retried),
+		cmocka_unit_test(test_http__not_found_is_final),
+		cmocka_unit_test(test_http__retry_after_beyond_budget_gives_up),
+		cmocka_unit_test(test_http__connection_refused_is_network_error),
+		cmocka_unit_test(test_http__only_https_or_loopback),
+		cmocka_unit_test(test_http__trace_is_redacted),
+		cmocka_unit_test(test_http__body_from_file),
+	};
+	int rc;
+
+	amlr_global_init();
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	amlr_global_cleanup();
+	return rc;
+}
