@@ -10,8 +10,8 @@
 #include "opt.h"
 #include "out.h"
 
-static const char *const methods[] = { "GET",	 "HEAD",   "PUT", "PATCH",
-				       "POST",	 "DELETE", NULL };
+static const char *const methods[] = { "GET",  "HEAD",	 "PUT", "PATCH",
+				       "POST", "DELETE", NULL };
 
 static const struct cli_opt opts[] = {
 	{ "method", 'm', CLI_OPT_VALUE, "METHOD",
@@ -47,8 +47,13 @@ static const struct cli_usage usage = {
 
 /* Headers whose value is a secret: refused on the command line. */
 static const char *const secret_headers[] = {
-	"authorization", "proxy-authorization", "api-key",
-	"ocp-apim-subscription-key", "x-identity-header", "cookie", NULL,
+	"authorization",
+	"proxy-authorization",
+	"api-key",
+	"ocp-apim-subscription-key",
+	"x-identity-header",
+	"cookie",
+	NULL,
 };
 
 static int check_header(struct cli_ctx *ctx, const char *h)
@@ -58,9 +63,9 @@ static int check_header(struct cli_ctx *ctx, const char *h)
 	size_t n;
 
 	if (!colon || colon == h)
-		return cli_usage_error(ctx, &usage,
-				       "invalid header '%s' (expected 'NAME: VALUE')",
-				       h);
+		return cli_usage_error(
+			ctx, &usage,
+			"invalid header '%s' (expected 'NAME: VALUE')", h);
 	n = (size_t)(colon - h);
 	for (s = secret_headers; *s; s++)
 		if (strlen(*s) == n && strncasecmp(h, *s, n) == 0)
@@ -181,8 +186,8 @@ int cmd_rest(int argc, char **argv, struct cli_ctx *ctx)
 		req.body = body;
 		req.body_len = strlen(body);
 	}
-	req.method = cli_arg(&args, "method") ? cli_arg(&args, "method")
-					      : "GET";
+	req.method =
+		cli_arg(&args, "method") ? cli_arg(&args, "method") : "GET";
 	req.url = url;
 	req.headers = headers;
 	if (!(client = cli_client(ctx))) {

@@ -9,7 +9,8 @@
 #include "out.h"
 
 static const struct cmd_spec nouns[] = {
-	{ "rest", cmd_rest, 0, "Send one HTTP request through amlretrain's client" },
+	{ "rest", cmd_rest, 0,
+	  "Send one HTTP request through amlretrain's client" },
 	{ "version", cmd_version, 0, "Show version and library versions" },
 	{ NULL, NULL, 0, NULL },
 };
@@ -69,8 +70,9 @@ amlr_client *cli_client(struct cli_ctx *ctx)
 int cli_dispatch(struct cli_ctx *ctx, const char *path,
 		 const struct cmd_spec *verbs, int argc, char **argv)
 {
-	const struct cli_usage u = { path, "<verb> [options]", "", NULL,
-				     NULL, NULL, 0 };
+	const struct cli_usage u = {
+		path, "<verb> [options]", "", NULL, NULL, NULL, 0
+	};
 	const struct cmd_spec *v;
 
 	if (argc < 2)

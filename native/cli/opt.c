@@ -16,8 +16,7 @@ const struct cli_opt cli_global_opts[] = {
 	{ "output", 'o', CLI_OPT_VALUE, "FORMAT",
 	  "result format: json (default), table or tsv", output_choices, 0 },
 	{ "error-format", 0, CLI_OPT_VALUE, "FORMAT",
-	  "error format on stderr: text (default) or json", errfmt_choices,
-	  0 },
+	  "error format on stderr: text (default) or json", errfmt_choices, 0 },
 	{ "ca-bundle", 0, CLI_OPT_VALUE, "FILE",
 	  "trust the CA certificates in FILE instead of the system's", NULL,
 	  0 },
@@ -25,8 +24,7 @@ const struct cli_opt cli_global_opts[] = {
 	  "more detail on stderr (request ids of failures)", NULL, 0 },
 	{ "debug", 0, CLI_OPT_FLAG, NULL,
 	  "trace HTTP on stderr, secrets redacted", NULL, 0 },
-	{ "help", 'h', CLI_OPT_FLAG, NULL, "show this help and exit", NULL,
-	  0 },
+	{ "help", 'h', CLI_OPT_FLAG, NULL, "show this help and exit", NULL, 0 },
 	{ NULL, 0, 0, NULL, NULL, NULL, 0 },
 };
 
@@ -240,7 +238,8 @@ int cli_parse(struct cli_args *a, struct cli_ctx *ctx,
 			i++;
 			continue;
 		}
-		if (only_positional || argv[i][0] != '-' || argv[i][1] == '\0') {
+		if (only_positional || argv[i][0] != '-' ||
+		    argv[i][1] == '\0') {
 			a->positional[a->npositional++] = argv[i++];
 			continue;
 		}
@@ -254,9 +253,8 @@ int cli_parse(struct cli_args *a, struct cli_ctx *ctx,
 		i = next;
 	}
 	if (a->npositional > u->max_positional)
-		return cli_usage_error(
-			ctx, u, "unexpected argument '%s'",
-			a->positional[u->max_positional]);
+		return cli_usage_error(ctx, u, "unexpected argument '%s'",
+				       a->positional[u->max_positional]);
 	for (k = 0; k < n; k++)
 		if ((u->opts[k].flags & CLI_OPT_REQUIRED) && !a->count[k])
 			return cli_usage_error(ctx, u,

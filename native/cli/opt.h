@@ -47,7 +47,10 @@ struct cli_args {
 	size_t npositional;
 };
 
-#define CLI_ARGS_INIT { NULL, NULL, NULL, NULL, NULL, 0 }
+#define CLI_ARGS_INIT                           \
+	{                                       \
+		NULL, NULL, NULL, NULL, NULL, 0 \
+	}
 
 /*
  * Parse argv (argv[0] is the command word) against the command's table and

@@ -93,10 +93,11 @@ static amlr_code grid_build(struct grid *g, const amlr_json *doc)
 
 		for (c = 0; c < g->ncols; c++) {
 			amlr_buf_clear(&cell);
-			if (cell_text(&cell, g->cols[c] == value_col
-						     ? row
-						     : amlr_json_get(row,
-								     g->cols[c])) !=
+			if (cell_text(
+				    &cell,
+				    g->cols[c] == value_col
+					    ? row
+					    : amlr_json_get(row, g->cols[c])) !=
 			    AMLR_OK)
 				goto fail;
 			if (!(g->cells[r * g->ncols + c] =
@@ -286,7 +287,8 @@ int cli_finish(struct cli_ctx *ctx, int rc)
 		saved = errno;
 	}
 	if (failed)
-		return cli_failf(ctx, AMLR_EIO, "cannot write standard output: %s",
+		return cli_failf(ctx, AMLR_EIO,
+				 "cannot write standard output: %s",
 				 strerror(saved ? saved : EIO));
 	return rc;
 }

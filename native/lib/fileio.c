@@ -39,7 +39,8 @@ amlr_code amlr_afile_open(amlr_afile **out, amlr_error *err, const char *path,
 
 	*out = NULL;
 	if (!path || !*path || path[strlen(path) - 1] == '/')
-		return amlr_error_set(err, AMLR_EINVAL, "invalid file name '%s'",
+		return amlr_error_set(err, AMLR_EINVAL,
+				      "invalid file name '%s'",
 				      path ? path : "");
 	if (!(f = calloc(1, sizeof(*f))))
 		goto done;
@@ -57,8 +58,9 @@ amlr_code amlr_afile_open(amlr_afile **out, amlr_error *err, const char *path,
 		goto done;
 	}
 	if (fchmod(f->fd, mode) != 0) {
-		rc = amlr_error_set(err, AMLR_EIO, "cannot set mode of '%s': %s",
-				    path, strerror(errno));
+		rc = amlr_error_set(err, AMLR_EIO,
+				    "cannot set mode of '%s': %s", path,
+				    strerror(errno));
 		goto done;
 	}
 	*out = f;
@@ -85,10 +87,9 @@ amlr_code amlr_afile_write(amlr_afile *f, amlr_error *err, const void *data,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return amlr_error_set(err, AMLR_EIO,
-					      "cannot write '%s': %s", f->path,
-					      n < 0 ? strerror(errno)
-						    : "no space left");
+			return amlr_error_set(
+				err, AMLR_EIO, "cannot write '%s': %s", f->path,
+				n < 0 ? strerror(errno) : "no space left");
 		p += n;
 		len -= (size_t)n;
 	}

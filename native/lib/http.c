@@ -97,7 +97,8 @@ static uint64_t now_ms(void)
 
 static void sleep_ms(uint64_t ms)
 {
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
+	struct timespec ts = { (time_t)(ms / 1000),
+			       (long)(ms % 1000) * 1000000 };
 
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
@@ -391,9 +392,10 @@ static amlr_code check_url(amlr_client *c, const char *url, int *loopback)
 	*loopback = amlr_http__is_loopback(host);
 	if (strcmp(scheme, "https") != 0 &&
 	    !(strcmp(scheme, "http") == 0 && *loopback)) {
-		amlr_error_set(&c->err, rc,
-			       "refusing '%s': only https, or http to a loopback address",
-			       where);
+		amlr_error_set(
+			&c->err, rc,
+			"refusing '%s': only https, or http to a loopback address",
+			where);
 		goto done;
 	}
 	rc = AMLR_OK;
@@ -529,8 +531,8 @@ static int server_delay(uint64_t *ms, const amlr_response *r)
 		       ms, amlr_response_header(r, "x-ms-retry-after-ms")) ||
 	       amlr_retry_parse_after_ms(
 		       ms, amlr_response_header(r, "retry-after-ms")) ||
-	       amlr_retry_parse_after(ms, amlr_response_header(r, "Retry-After"),
-				      time(NULL));
+	       amlr_retry_parse_after(
+		       ms, amlr_response_header(r, "Retry-After"), time(NULL));
 }
 
 static amlr_code open_body(struct body_src *b, amlr_client *c,
@@ -610,7 +612,8 @@ amlr_code amlr_http_send(amlr_response **out, amlr_client *c,
 		cc = curl_easy_perform(c->curl);
 		status = 0;
 		request_size = 0;
-		curl_easy_getinfo(c->curl, CURLINFO_REQUEST_SIZE, &request_size);
+		curl_easy_getinfo(c->curl, CURLINFO_REQUEST_SIZE,
+				  &request_size);
 		if (cc == CURLE_OK) {
 			curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE,
 					  &status);
@@ -628,7 +631,8 @@ amlr_code amlr_http_send(amlr_response **out, amlr_client *c,
 		if (now_ms() - start + delay > c->opts.retry.max_total_ms)
 			break;
 		if (cc == CURLE_OK)
-			tracef(c, "retry %u of %u in %llu ms: HTTP %ld from %s %s",
+			tracef(c,
+			       "retry %u of %u in %llu ms: HTTP %ld from %s %s",
 			       attempt, c->opts.retry.max_attempts - 1,
 			       (unsigned long long)delay, status, req->method,
 			       where);
@@ -641,8 +645,8 @@ amlr_code amlr_http_send(amlr_response **out, amlr_client *c,
 	}
 	if (cc != CURLE_OK) {
 		rc = amlr_error_set(
-			&c->err, cc == CURLE_ABORTED_BY_CALLBACK ? AMLR_EIO
-								  : AMLR_ENET,
+			&c->err,
+			cc == CURLE_ABORTED_BY_CALLBACK ? AMLR_EIO : AMLR_ENET,
 			"%s %s: %s", req->method, where,
 			c->curl_err[0] ? c->curl_err : curl_easy_strerror(cc));
 		snprintf(c->err.request_id, sizeof(c->err.request_id), "%s",

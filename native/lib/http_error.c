@@ -151,8 +151,8 @@ void amlr_http__error_from_reply(amlr_error *err, long status,
 			 "%s %s returned HTTP %ld", method, where, status);
 	}
 	if (request_id)
-		copy_field(err->request_id, sizeof(err->request_id),
-			   request_id, 1);
+		copy_field(err->request_id, sizeof(err->request_id), request_id,
+			   1);
 }
 
 int amlr_http__is_loopback(const char *host)

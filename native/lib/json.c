@@ -47,9 +47,10 @@ amlr_code amlr_json_parse(amlr_json **out, amlr_error *err, const char *text,
 	}
 	for (used = json_tokener_get_parse_end(tok); used < len; used++) {
 		if (!strchr(" \t\r\n", text[used])) {
-			rc = amlr_error_set(err, AMLR_EINVAL,
-					    "invalid JSON at offset %zu: text after the value",
-					    used);
+			rc = amlr_error_set(
+				err, AMLR_EINVAL,
+				"invalid JSON at offset %zu: text after the value",
+				used);
 			goto done;
 		}
 	}

@@ -8,26 +8,16 @@
 
 /* Header lines whose whole value is a secret. */
 static const char *const secret_headers[] = {
-	"authorization",
-	"proxy-authorization",
-	"api-key",
-	"ocp-apim-subscription-key",
-	"x-identity-header",
-	"cookie",
-	"set-cookie",
-	NULL,
+	"authorization",     "proxy-authorization",
+	"api-key",	     "ocp-apim-subscription-key",
+	"x-identity-header", "cookie",
+	"set-cookie",	     NULL,
 };
 
 /* `name=value` pairs in queries, forms and SAS tokens. */
 static const char *const secret_params[] = {
-	"sig",
-	"client_secret",
-	"client_assertion",
-	"assertion",
-	"password",
-	"refresh_token",
-	"access_token",
-	NULL,
+	"sig",	    "client_secret", "client_assertion", "assertion",
+	"password", "refresh_token", "access_token",	 NULL,
 };
 
 /* `Name=value;` pairs in connection strings (the value may hold '&'). */
@@ -39,21 +29,10 @@ static const char *const secret_settings[] = {
 
 /* JSON members whose string value is a secret. */
 static const char *const secret_members[] = {
-	"access_token",
-	"refresh_token",
-	"id_token",
-	"client_secret",
-	"client_assertion",
-	"password",
-	"primary",
-	"secondary",
-	"primarykey",
-	"secondarykey",
-	"key",
-	"apikey",
-	"sastoken",
-	"sasblobtoken",
-	NULL,
+	"access_token",	    "refresh_token", "id_token", "client_secret",
+	"client_assertion", "password",	     "primary",	 "secondary",
+	"primarykey",	    "secondarykey",  "key",	 "apikey",
+	"sastoken",	    "sasblobtoken",  NULL,
 };
 
 struct scan {

@@ -36,8 +36,8 @@ uint64_t amlr_retry_backoff_cap_ms(const amlr_retry_policy *policy,
 	return cap < policy->max_delay_ms ? cap : policy->max_delay_ms;
 }
 
-uint64_t amlr_retry_backoff_ms(const amlr_retry_policy *policy,
-			       unsigned retry, uint32_t rnd)
+uint64_t amlr_retry_backoff_ms(const amlr_retry_policy *policy, unsigned retry,
+			       uint32_t rnd)
 {
 	return (uint64_t)rnd % (amlr_retry_backoff_cap_ms(policy, retry) + 1);
 }

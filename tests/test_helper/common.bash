@@ -19,5 +19,6 @@ unset AMLR_ACCESS_TOKEN AZURE_CLIENT_SECRET AZURE_STORAGE_CONNECTION_STRING
 # The last line of $stderr (set by `run --separate-stderr`), where
 # --error-format json puts its one JSON object.
 last_stderr_line() {
+  # shellcheck disable=SC2154 # set by bats' run --separate-stderr
   printf '%s\n' "${stderr##*$'\n'}"
 }

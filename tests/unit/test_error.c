@@ -29,8 +29,8 @@ static void test_error__codes_are_frozen(void **state)
 static void test_error__categories(void **state)
 {
 	static const char *const want[] = {
-		"",	    "Failed",	 "InvalidArgument", "Auth",
-		"NotFound", "Conflict",	 "Throttled",	    "Network",
+		"",	    "Failed",	"InvalidArgument", "Auth",
+		"NotFound", "Conflict", "Throttled",	   "Network",
 		"Server",   "LocalIO",
 	};
 	int c;
@@ -92,9 +92,9 @@ static void test_error__arm_envelope(void **state)
 	amlr_error e = AMLR_ERROR_INIT;
 
 	(void)state;
-	amlr_http__error_from_reply(&e, 404, "GET",
-				    "https://management.azure.com/x?api-version=1",
-				    body, strlen(body), NULL, "rid-1");
+	amlr_http__error_from_reply(
+		&e, 404, "GET", "https://management.azure.com/x?api-version=1",
+		body, strlen(body), NULL, "rid-1");
 	assert_int_equal(e.code, AMLR_ENOTFOUND);
 	assert_int_equal(e.http_status, 404);
 	assert_string_equal(e.service_code, "WebServiceNotFound");
@@ -125,10 +125,10 @@ static void test_error__storage_xml(void **state)
 	amlr_error e = AMLR_ERROR_INIT;
 
 	(void)state;
-	amlr_http__error_from_reply(&e, 403, "PUT",
-				    "https://a.blob.core.windows.net/c/b?sig=SECRET",
-				    body + 3, strlen(body) - 3,
-				    "AuthenticationFailed", "req-9");
+	amlr_http__error_from_reply(
+		&e, 403, "PUT",
+		"https://a.blob.core.windows.net/c/b?sig=SECRET", body + 3,
+		strlen(body) - 3, "AuthenticationFailed", "req-9");
 	assert_int_equal(e.code, AMLR_EAUTH);
 	assert_string_equal(e.service_code, "AuthenticationFailed");
 	assert_string_equal(e.message,
@@ -140,12 +140,14 @@ static void test_error__no_body_names_url_without_query(void **state)
 	amlr_error e = AMLR_ERROR_INIT;
 
 	(void)state;
-	amlr_http__error_from_reply(&e, 503, "GET",
-				    "https://a.blob.core.windows.net/c/b?sv=1&sig=SECRET",
-				    "", 0, NULL, NULL);
+	amlr_http__error_from_reply(
+		&e, 503, "GET",
+		"https://a.blob.core.windows.net/c/b?sv=1&sig=SECRET", "", 0,
+		NULL, NULL);
 	assert_int_equal(e.code, AMLR_ETHROTTLED);
-	assert_string_equal(e.message,
-			    "GET https://a.blob.core.windows.net/c/b returned HTTP 503");
+	assert_string_equal(
+		e.message,
+		"GET https://a.blob.core.windows.net/c/b returned HTTP 503");
 	assert_null(strstr(e.message, "SECRET"));
 }
 

@@ -168,9 +168,9 @@ static void test_fileio__read_limits(void **state)
 
 	assert_int_equal(amlr_file_read(&b, &err, f->path, 0), AMLR_EIO);
 	assert_non_null(strstr(err.message, "cannot open"));
-	assert_int_equal(amlr_file_write_atomic(NULL, f->path, "0123456789",
-						10, 0644),
-			 AMLR_OK);
+	assert_int_equal(
+		amlr_file_write_atomic(NULL, f->path, "0123456789", 10, 0644),
+		AMLR_OK);
 	assert_int_equal(amlr_file_read(&b, &err, f->path, 5), AMLR_EIO);
 	assert_non_null(strstr(err.message, "larger than"));
 	amlr_buf_release(&b);

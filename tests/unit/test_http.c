@@ -70,8 +70,7 @@ static void *serve(void *arg)
 			continue;
 		if ((c = accept(s->fd, NULL, NULL)) < 0)
 			continue;
-		read_request(c, s->requests[s->served],
-			     sizeof(s->requests[0]));
+		read_request(c, s->requests[s->served], sizeof(s->requests[0]));
 		if (write(c, s->replies[s->served],
 			  strlen(s->replies[s->served])) < 0)
 			s->stop = 1;
@@ -169,7 +168,8 @@ static void test_http__retries_503_then_succeeds(void **state)
 	char u[128], id1[64], id2[64], corr[64];
 
 	(void)state;
-	s.replies[0] = reply("503 Service Unavailable", "Retry-After: 0\r\n", "");
+	s.replies[0] =
+		reply("503 Service Unavailable", "Retry-After: 0\r\n", "");
 	s.replies[1] = reply("200 OK", "", "{\"ok\":true}");
 	s.nreplies = 2;
 	server_start(&s);
@@ -236,7 +236,8 @@ static void test_http__non_idempotent_not_retried(void **state)
 	char u[128];
 
 	(void)state;
-	s.replies[0] = reply("503 Service Unavailable", "Retry-After: 0\r\n", "");
+	s.replies[0] =
+		reply("503 Service Unavailable", "Retry-After: 0\r\n", "");
 	s.replies[1] = reply("200 OK", "", "");
 	s.nreplies = 2;
 	server_start(&s);
@@ -264,8 +265,8 @@ static void test_http__not_found_is_final(void **state)
 	char u[128];
 
 	(void)state;
-	s.replies[0] = reply("404 Not Found", "x-ms-request-id: rid-404\r\n",
-			     body);
+	s.replies[0] =
+		reply("404 Not Found", "x-ms-request-id: rid-404\r\n", body);
 	s.nreplies = 1;
 	server_start(&s);
 	url(u, sizeof(u), &s, "/ws1?api-version=2017-01-01");
@@ -289,7 +290,8 @@ static void test_http__retry_after_beyond_budget_gives_up(void **state)
 	time_t t0 = time(NULL);
 
 	(void)state;
-	s.replies[0] = reply("429 Too Many Requests", "Retry-After: 30\r\n", "");
+	s.replies[0] =
+		reply("429 Too Many Requests", "Retry-After: 30\r\n", "");
 	s.nreplies = 1;
 	server_start(&s);
 	url(u, sizeof(u), &s, "/x");
@@ -368,9 +370,10 @@ static void test_http__trace_is_redacted(void **state)
 	amlr_client *c = client(1, 1000);
 	amlr_request req = AMLR_REQUEST_INIT;
 	amlr_response *resp = NULL;
-	const char *headers[] = { "Authorization: Bearer HEADER-SECRET",
-				  "Content-Type: application/x-www-form-urlencoded",
-				  NULL };
+	const char *headers[] = {
+		"Authorization: Bearer HEADER-SECRET",
+		"Content-Type: application/x-www-form-urlencoded", NULL
+	};
 	static const char form[] =
 		"grant_type=client_credentials&client_secret=FORM-SECRET";
 	char u[160];
@@ -391,8 +394,7 @@ static void test_http__trace_is_redacted(void **state)
 	server_stop(&s);
 	/* The secrets went out and came back ... */
 	assert_non_null(strstr(s.requests[0], "HEADER-SECRET"));
-	assert_non_null(strstr(amlr_response_body(resp, NULL),
-			       "TOKEN-SECRET"));
+	assert_non_null(strstr(amlr_response_body(resp, NULL), "TOKEN-SECRET"));
 	/* ... and none of them reached the trace. */
 	assert_non_null(seen.all.ptr);
 	assert_null(strstr(seen.all.ptr, "SECRET"));
@@ -445,7 +447,8 @@ int main(void)
 		cmocka_unit_test(test_http__non_idempotent_not_retried),
 		cmocka_unit_test(test_http__not_found_is_final),
 		cmocka_unit_test(test_http__retry_after_beyond_budget_gives_up),
-		cmocka_unit_test(test_http__connection_refused_is_network_error),
+		cmocka_unit_test(
+			test_http__connection_refused_is_network_error),
 		cmocka_unit_test(test_http__only_https_or_loopback),
 		cmocka_unit_test(test_http__trace_is_redacted),
 		cmocka_unit_test(test_http__body_from_file),

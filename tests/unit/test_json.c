@@ -31,9 +31,8 @@ static void test_json__parse_and_access(void **state)
 	assert_true(amlr_json_int(&n, amlr_json_get(j, "n")));
 	assert_int_equal(n, 3);
 	assert_int_equal(amlr_json_len(amlr_json_get(j, "tags")), 2);
-	assert_string_equal(amlr_json_str(amlr_json_at(amlr_json_get(j, "tags"),
-						       1)),
-			    "b");
+	assert_string_equal(
+		amlr_json_str(amlr_json_at(amlr_json_get(j, "tags"), 1)), "b");
 	assert_null(amlr_json_at(amlr_json_get(j, "tags"), 2));
 	assert_null(amlr_json_get(amlr_json_get(j, "p"), "x"));
 	assert_null(amlr_json_get(j, "missing"));
@@ -52,9 +51,9 @@ static void test_json__parse_errors(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(amlr_json_parse(&j, &err, bad[i],
-						 strlen(bad[i])),
-				 AMLR_EINVAL);
+		assert_int_equal(
+			amlr_json_parse(&j, &err, bad[i], strlen(bad[i])),
+			AMLR_EINVAL);
 		assert_null(j);
 		assert_non_null(strstr(err.message, "invalid JSON"));
 	}
@@ -99,19 +98,18 @@ static void test_json__build_and_serialize(void **state)
 	assert_int_equal(amlr_json_new_array(&a), AMLR_OK);
 	assert_int_equal(amlr_json_new_string(&s, "x"), AMLR_OK);
 	assert_int_equal(amlr_json_append(a, s), AMLR_OK); /* steals s */
-	assert_int_equal(amlr_json_set_str(o, "uri",
-					   "https://a/b.ilearner"),
+	assert_int_equal(amlr_json_set_str(o, "uri", "https://a/b.ilearner"),
 			 AMLR_OK);
 	assert_int_equal(amlr_json_set_int(o, "n", -7), AMLR_OK);
 	assert_int_equal(amlr_json_set(o, "list", a), AMLR_OK); /* steals */
 	assert_int_equal(amlr_json_set_str(o, "none", NULL), AMLR_OK);
 	assert_int_equal(amlr_json_serialize(&b, o, 0), AMLR_OK);
 	/* Slashes are not escaped; keys keep their order. */
-	assert_string_equal(b.ptr,
-			    "{\"uri\":\"https://a/b.ilearner\",\"n\":-7,\"list\":[\"x\"],\"none\":null}");
+	assert_string_equal(
+		b.ptr,
+		"{\"uri\":\"https://a/b.ilearner\",\"n\":-7,\"list\":[\"x\"],\"none\":null}");
 	amlr_buf_release(&b);
-	assert_int_equal(amlr_json_serialize(&b, o, AMLR_JSON_PRETTY),
-			 AMLR_OK);
+	assert_int_equal(amlr_json_serialize(&b, o, AMLR_JSON_PRETTY), AMLR_OK);
 	assert_non_null(strstr(b.ptr, "\n  \"n\": -7"));
 	amlr_buf_release(&b);
 	amlr_json_free(o);

@@ -96,7 +96,8 @@ static void test_redact__json_members(void **state)
 static void test_redact__truncated_secret_is_still_hidden(void **state)
 {
 	(void)state;
-	expect("{\"access_token\":\"eyJ0eXAiOiJKV1Qi", "{\"access_token\":\"REDACTED");
+	expect("{\"access_token\":\"eyJ0eXAiOiJKV1Qi",
+	       "{\"access_token\":\"REDACTED");
 	expect("Authorization: Bearer eyJ", "Authorization: REDACTED");
 }
 

@@ -54,9 +54,8 @@ static void test_retry__full_jitter_stays_within_bounds(void **state)
 		}
 		/* Both ends of the range are reachable. */
 		assert_int_equal(amlr_retry_backoff_ms(&p, retry, 0), 0);
-		assert_int_equal(amlr_retry_backoff_ms(&p, retry,
-						       (uint32_t)cap),
-				 cap);
+		assert_int_equal(
+			amlr_retry_backoff_ms(&p, retry, (uint32_t)cap), cap);
 	}
 }
 
@@ -89,8 +88,8 @@ static void test_retry__after_http_date(void **state)
 	assert_true(amlr_retry_parse_after(
 		&ms, "Wednesday, 21-Oct-15 07:29:00 GMT", NOW));
 	assert_int_equal(ms, 60000);
-	assert_true(amlr_retry_parse_after(&ms, "Wed Oct 21 07:29:00 2015",
-					   NOW));
+	assert_true(
+		amlr_retry_parse_after(&ms, "Wed Oct 21 07:29:00 2015", NOW));
 	assert_int_equal(ms, 60000);
 	/* A date in the past means: now. */
 	assert_true(amlr_retry_parse_after(&ms, "Wed, 21 Oct 2015 07:00:00 GMT",

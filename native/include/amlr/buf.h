@@ -25,7 +25,10 @@ typedef struct amlr_buf {
 	size_t cap;
 } amlr_buf;
 
-#define AMLR_BUF_INIT { NULL, 0, 0 }
+#define AMLR_BUF_INIT      \
+	{                  \
+		NULL, 0, 0 \
+	}
 
 /** Append @p len bytes; AMLR_EFAIL when out of memory (buffer unchanged). */
 AMLR_EXTERN amlr_code amlr_buf_put(amlr_buf *buf, const void *data, size_t len);
@@ -38,7 +41,8 @@ AMLR_EXTERN amlr_code amlr_buf_printf(amlr_buf *buf, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /** Append formatted text from a va_list. */
-AMLR_EXTERN amlr_code amlr_buf_vprintf(amlr_buf *buf, const char *fmt, va_list ap)
+AMLR_EXTERN amlr_code amlr_buf_vprintf(amlr_buf *buf, const char *fmt,
+				       va_list ap)
 	__attribute__((format(printf, 2, 0)));
 
 /** Make room for @p extra more bytes (plus the NUL). */

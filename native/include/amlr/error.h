@@ -47,7 +47,10 @@ typedef struct amlr_error {
 	char request_id[AMLR_ERROR_FIELD_MAX]; /* x-ms-request-id, or "" */
 } amlr_error;
 
-#define AMLR_ERROR_INIT { AMLR_OK, 0, "", "", "" }
+#define AMLR_ERROR_INIT                \
+	{                              \
+		AMLR_OK, 0, "", "", "" \
+	}
 
 /**
  * Forget a recorded error.
@@ -64,7 +67,8 @@ AMLR_EXTERN void amlr_error_clear(amlr_error *err);
  * @param code the code to record, not AMLR_OK
  * @return @p code, so that `return amlr_error_set(err, AMLR_EIO, ...)` works
  */
-AMLR_EXTERN amlr_code amlr_error_set(amlr_error *err, amlr_code code, const char *fmt, ...)
+AMLR_EXTERN amlr_code amlr_error_set(amlr_error *err, amlr_code code,
+				     const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /**

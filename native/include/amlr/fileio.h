@@ -34,12 +34,12 @@ typedef struct amlr_afile amlr_afile;
  * @return AMLR_OK, AMLR_EIO (with errno's text), AMLR_EFAIL without memory
  * Ownership: *out belongs to the caller; end with amlr_afile_free().
  */
-AMLR_EXTERN amlr_code amlr_afile_open(amlr_afile **out, amlr_error *err, const char *path,
-			  mode_t mode);
+AMLR_EXTERN amlr_code amlr_afile_open(amlr_afile **out, amlr_error *err,
+				      const char *path, mode_t mode);
 
 /** Append bytes; AMLR_EIO when the write fails (e.g. disk full). */
-AMLR_EXTERN amlr_code amlr_afile_write(amlr_afile *f, amlr_error *err, const void *data,
-			   size_t len);
+AMLR_EXTERN amlr_code amlr_afile_write(amlr_afile *f, amlr_error *err,
+				       const void *data, size_t len);
 
 /**
  * Flush, fsync and rename over the target.  After a failure the target is
@@ -58,7 +58,8 @@ AMLR_EXTERN void amlr_afile_free(amlr_afile *f);
  * @return AMLR_OK, AMLR_EIO, AMLR_EFAIL
  */
 AMLR_EXTERN amlr_code amlr_file_write_atomic(amlr_error *err, const char *path,
-				 const void *data, size_t len, mode_t mode);
+					     const void *data, size_t len,
+					     mode_t mode);
 
 /**
  * Read a whole file (or "-" for standard input) into @p out, appending.
@@ -66,8 +67,8 @@ AMLR_EXTERN amlr_code amlr_file_write_atomic(amlr_error *err, const char *path,
  * @param max refuse files larger than this many bytes (0: no limit)
  * @return AMLR_OK, AMLR_EIO (missing, unreadable, too large), AMLR_EFAIL
  */
-AMLR_EXTERN amlr_code amlr_file_read(amlr_buf *out, amlr_error *err, const char *path,
-			 size_t max);
+AMLR_EXTERN amlr_code amlr_file_read(amlr_buf *out, amlr_error *err,
+				     const char *path, size_t max);
 
 #ifdef __cplusplus
 }

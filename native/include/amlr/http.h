@@ -47,8 +47,10 @@ typedef struct amlr_client_opts {
 	amlr_retry_policy retry;
 } amlr_client_opts;
 
-#define AMLR_CLIENT_OPTS_INIT \
-	{ NULL, NULL, NULL, 10000, 120000, AMLR_RETRY_POLICY_INIT }
+#define AMLR_CLIENT_OPTS_INIT                                           \
+	{                                                               \
+		NULL, NULL, NULL, 10000, 120000, AMLR_RETRY_POLICY_INIT \
+	}
 
 /* Request flags. */
 #define AMLR_REQ_NON_IDEMPOTENT 1u /* retry only if never sent */
@@ -56,14 +58,18 @@ typedef struct amlr_client_opts {
 typedef struct amlr_request {
 	const char *method; /* "GET", "PUT", "PATCH", "POST", "DELETE", ... */
 	const char *url; /* https://..., or http:// to a loopback host */
-	const char *const *headers; /* "Name: value", NULL-terminated, or NULL */
+	/* "Name: value" lines, NULL-terminated, or NULL */
+	const char *const *headers;
 	const void *body; /* in memory (body_len bytes), or NULL */
 	size_t body_len;
 	const char *body_file; /* or a file sent as the body, or NULL */
 	unsigned flags;
 } amlr_request;
 
-#define AMLR_REQUEST_INIT { "GET", NULL, NULL, NULL, 0, NULL, 0 }
+#define AMLR_REQUEST_INIT                           \
+	{                                           \
+		"GET", NULL, NULL, NULL, 0, NULL, 0 \
+	}
 
 /* A response: status, the headers of the final reply, the body. */
 typedef struct amlr_response amlr_response;
@@ -76,7 +82,8 @@ typedef struct amlr_response amlr_response;
  * @return AMLR_OK, AMLR_EFAIL (libcurl or memory)
  * Ownership: *out belongs to the caller (amlr_client_free()).
  */
-AMLR_EXTERN amlr_code amlr_client_new(amlr_client **out, const amlr_client_opts *opts);
+AMLR_EXTERN amlr_code amlr_client_new(amlr_client **out,
+				      const amlr_client_opts *opts);
 
 /** Free a client; accepts NULL. */
 AMLR_EXTERN void amlr_client_free(amlr_client *client);
@@ -89,7 +96,7 @@ AMLR_EXTERN const amlr_error *amlr_client_error(const amlr_client *client);
 
 /** Install (or with NULL remove) the trace callback. */
 AMLR_EXTERN void amlr_client_set_trace_cb(amlr_client *client, amlr_trace_cb cb,
-			      void *payload);
+					  void *payload);
 
 /** The correlation id sent with every request.  Borrowed. */
 AMLR_EXTERN const char *amlr_client_correlation_id(const amlr_client *client);
@@ -109,7 +116,7 @@ AMLR_EXTERN const char *amlr_client_correlation_id(const amlr_client *client);
  * Ownership: *out belongs to the caller (amlr_response_free()).
  */
 AMLR_EXTERN amlr_code amlr_http_send(amlr_response **out, amlr_client *client,
-			 const amlr_request *req);
+				     const amlr_request *req);
 
 /** The HTTP status of a response. */
 AMLR_EXTERN long amlr_response_status(const amlr_response *resp);
@@ -118,14 +125,16 @@ AMLR_EXTERN long amlr_response_status(const amlr_response *resp);
  * The body (always NUL-terminated; *len gets its length if @p len is not
  * NULL).  Ownership: borrowed from @p resp.
  */
-AMLR_EXTERN const char *amlr_response_body(const amlr_response *resp, size_t *len);
+AMLR_EXTERN const char *amlr_response_body(const amlr_response *resp,
+					   size_t *len);
 
 /**
  * The value of header @p name in the final reply (case-insensitive; the
  * last one when repeated), without surrounding blanks, or NULL.
  * Ownership: borrowed from @p resp.
  */
-AMLR_EXTERN const char *amlr_response_header(const amlr_response *resp, const char *name);
+AMLR_EXTERN const char *amlr_response_header(const amlr_response *resp,
+					     const char *name);
 
 /** Free a response, wiping its body (it may hold tokens); accepts NULL. */
 AMLR_EXTERN void amlr_response_free(amlr_response *resp);

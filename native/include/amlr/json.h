@@ -51,8 +51,8 @@ typedef enum {
  * @return AMLR_OK, AMLR_EINVAL for malformed text, AMLR_EFAIL without memory
  * Ownership: *out belongs to the caller (amlr_json_free()).
  */
-AMLR_EXTERN amlr_code amlr_json_parse(amlr_json **out, amlr_error *err, const char *text,
-			  size_t len);
+AMLR_EXTERN amlr_code amlr_json_parse(amlr_json **out, amlr_error *err,
+				      const char *text, size_t len);
 
 /** Release the caller's reference; accepts NULL. */
 AMLR_EXTERN void amlr_json_free(amlr_json *json);
@@ -80,7 +80,8 @@ AMLR_EXTERN size_t amlr_json_len(const amlr_json *json);
 AMLR_EXTERN const char *amlr_json_str(const amlr_json *json);
 
 /** The member @p key if it is a string, else NULL.  Borrowed. */
-AMLR_EXTERN const char *amlr_json_get_str(const amlr_json *obj, const char *key);
+AMLR_EXTERN const char *amlr_json_get_str(const amlr_json *obj,
+					  const char *key);
 
 /** Integer value; 1 and *out set for an INT value, else 0. */
 AMLR_EXTERN int amlr_json_int(int64_t *out, const amlr_json *json);
@@ -100,11 +101,14 @@ typedef struct amlr_json_iter {
 	int started;
 } amlr_json_iter;
 
-#define AMLR_JSON_ITER_INIT { NULL, 0 }
+#define AMLR_JSON_ITER_INIT \
+	{                   \
+		NULL, 0     \
+	}
 
 /** Next member; returns 0 at the end or when @p obj is not an object. */
-AMLR_EXTERN int amlr_json_next(const char **key, amlr_json **val, const amlr_json *obj,
-		   amlr_json_iter *it);
+AMLR_EXTERN int amlr_json_next(const char **key, amlr_json **val,
+			       const amlr_json *obj, amlr_json_iter *it);
 
 /** New empty object / array / string / integer / boolean (caller owns). */
 AMLR_EXTERN amlr_code amlr_json_new_object(amlr_json **out);
@@ -117,13 +121,16 @@ AMLR_EXTERN amlr_code amlr_json_new_bool(amlr_json **out, int v);
  * Set member @p key of @p obj to @p val (NULL stores JSON null), replacing
  * any previous value.  Ownership: steals @p val, also on failure.
  */
-AMLR_EXTERN amlr_code amlr_json_set(amlr_json *obj, const char *key, amlr_json *val);
+AMLR_EXTERN amlr_code amlr_json_set(amlr_json *obj, const char *key,
+				    amlr_json *val);
 
 /** Convenience: set a string member (NULL stores JSON null). */
-AMLR_EXTERN amlr_code amlr_json_set_str(amlr_json *obj, const char *key, const char *s);
+AMLR_EXTERN amlr_code amlr_json_set_str(amlr_json *obj, const char *key,
+					const char *s);
 
 /** Convenience: set an integer member. */
-AMLR_EXTERN amlr_code amlr_json_set_int(amlr_json *obj, const char *key, int64_t v);
+AMLR_EXTERN amlr_code amlr_json_set_int(amlr_json *obj, const char *key,
+					int64_t v);
 
 /** Append @p val to an array.  Ownership: steals @p val. */
 AMLR_EXTERN amlr_code amlr_json_append(amlr_json *arr, amlr_json *val);
@@ -135,7 +142,7 @@ AMLR_EXTERN amlr_code amlr_json_append(amlr_json *arr, amlr_json *val);
  * @param flags 0 for compact, AMLR_JSON_PRETTY for indented
  */
 AMLR_EXTERN amlr_code amlr_json_serialize(amlr_buf *out, const amlr_json *json,
-			      unsigned flags);
+					  unsigned flags);
 
 #ifdef __cplusplus
 }

@@ -27,7 +27,10 @@ typedef struct amlr_retry_policy {
 	unsigned max_total_ms;
 } amlr_retry_policy;
 
-#define AMLR_RETRY_POLICY_INIT { 4, 800, 60000, 300000 }
+#define AMLR_RETRY_POLICY_INIT        \
+	{                             \
+		4, 800, 60000, 300000 \
+	}
 
 /** 1 for the statuses worth another try: 408, 429, 500, 502, 503, 504. */
 AMLR_EXTERN int amlr_retry_status_retryable(long status);
@@ -37,14 +40,14 @@ AMLR_EXTERN int amlr_retry_status_retryable(long status);
  * milliseconds: min(max_delay_ms, base_delay_ms * 2^(retry-1)).
  */
 AMLR_EXTERN uint64_t amlr_retry_backoff_cap_ms(const amlr_retry_policy *policy,
-				   unsigned retry);
+					       unsigned retry);
 
 /**
  * The wait before retry @p retry given a uniform random number @p rnd:
  * rnd mod (cap + 1), so always within [0, cap] (full jitter).
  */
 AMLR_EXTERN uint64_t amlr_retry_backoff_ms(const amlr_retry_policy *policy,
-			       unsigned retry, uint32_t rnd);
+					   unsigned retry, uint32_t rnd);
 
 /**
  * Parse a Retry-After value: delta-seconds ("120") or an HTTP-date (any
@@ -54,7 +57,8 @@ AMLR_EXTERN uint64_t amlr_retry_backoff_ms(const amlr_retry_policy *policy,
  * @param[out] out_ms the wait in milliseconds
  * @return 1 when parsed, 0 when @p value is NULL or malformed
  */
-AMLR_EXTERN int amlr_retry_parse_after(uint64_t *out_ms, const char *value, time_t now);
+AMLR_EXTERN int amlr_retry_parse_after(uint64_t *out_ms, const char *value,
+				       time_t now);
 
 /**
  * Parse x-ms-retry-after-ms / retry-after-ms: non-negative milliseconds
