@@ -75,7 +75,8 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,\
 	$(wildcard tests/unit/test_*.c))
 
 C_SOURCES = $(shell find native tests/unit -name '*.[ch]' | sort)
-SHELL_FILES = .ci/run $(wildcard scripts/* scripts/lib/*.sh) \
+SHELL_FILES = .ci/run $(filter-out scripts/lib,$(wildcard scripts/*)) \
+	$(wildcard scripts/lib/*.sh) \
 	$(wildcard tests/test_helper/*) $(wildcard tests/cli/*.bats)
 
 .PHONY: all lib cli emulator deps check check-unit check-cli check-asan \

@@ -22,3 +22,15 @@ last_stderr_line() {
   # shellcheck disable=SC2154 # set by bats' run --separate-stderr
   printf '%s\n' "${stderr##*$'\n'}"
 }
+
+# A loopback TCP port with no listener: connecting to it is refused.
+unused_port() {
+  local port
+  for port in $(shuf -i 20000-60000 -n 20); do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/${port}") 2>/dev/null; then
+      echo "${port}"
+      return 0
+    fi
+  done
+  return 1
+}

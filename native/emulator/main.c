@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: MIT */
+/* amlretrain-emulator: options, start-up, waiting for a signal, shutdown. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "amlr/buf.h"
+#include "amlr/error.h"
+#include "amlr/fileio.h"
+#include "router.h"
+#include "server.h"
+
+#define PROG "amlretrain-emulator"
+#define DEFAULT_LISTEN "127.0.0.1:0"
+
+enum opt_id {
+	OPT_LISTEN,
+	OPT_ENV_FILE,
+	OPT_PRINT_ENV,
+	OPT_STATE_DIR,
+	OPT_VERBOSE,
+	OPT_HELP,
+	OPT_VERSION
+};
+
+/* The options, as data: parsing and --help both read this table. */
+static const struct opt_spec {
+	enum opt_id id;
+	char short_name; /* 0: none */
+	const char *long_name;
+	const char *arg; /* NULL: takes no value */
+	const char *help;
+} opt_specs[] = {
+	{ OPT_LISTEN, 0, "listen", "HOST:PORT",
+	  "serve on HOST:PORT (default " DEFAULT_LISTEN ")" },
+	{ OPT_ENV_FILE, 0, "env-file", "FILE",
+	  "write the AMLR_EMULATOR_* exports to FILE" },
+	{ OPT_PRINT_ENV, 0, "print-env", NULL,
+	  "print the same exports on standard output" },
+	{ OPT_STATE_DIR, 0, "state-dir", "DIR",
+	  "keep the services' state in DIR" },
+	{ OPT_VERBOSE, 'v', "verbose", NULL,
+	  "log each request on standard error" },
+	{ OPT_HELP, 'h', "help", NULL, "show this help and exit" },
+	{ OPT_VERSION, 0, "version", NULL, "show the version and exit" },
+};
+
+#define NOPTS (sizeof(opt_specs) / sizeof(opt_specs[0]))
+
+struct options {
+	struct emu_listen listen;
+	const char *env_file;
+	const char *state_dir;
+	int print_env;
+	int verbose;
+	int help;
+	int version;
+};
+
+static void usage(FILE *out)
+{
+	const struct opt_spec *o;
+	char left[40];
+	size_t i;
+
+	fputs("usage: " PROG " [options]\n\n"
+	      "A local stand-in for the Azure services amlretrain uses (Entra ID,\n"
+	      "Resource Manager, classic ML management, BES/RRS, Blob Storage).\n"
+	      "Serves until SIGINT or SIGTERM.\n\n"
+	      "options:\n",
+	      out);
+	for (i = 0; i < NOPTS; i++) {
+		o = &opt_specs[i];
+		snprintf(left, sizeof(left), "%c%c%c --%s%s%s",
+			 o->short_name ? '-' : ' ',
+			 o->short_name ? o->short_name : ' ',
+			 o->short_name ? ',' : ' ', o->long_name,
+			 o->arg ? " " : "", o->arg ? o->arg : "");
+		fprintf(out, "  %-24s %s\n", left, o->help);
+	}
+	fputs("\nHOST is an IPv4 address, localhost or [IPv6]; port 0 picks a free\n"
+	      "port.  The exports (AMLR_EMULATOR_URL, AMLR_EMULATOR_PID) are\n"
+	      "written once the emulator serves; FILE gets mode 0600 and is\n"
+	      "removed when it stops.  DIR is created if missing.\n",
+	      out);
+}
+
+static const struct opt_spec *find_long(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < NOPTS; i++)
+		if (strlen(opt_specs[i].long_name) == len &&
+		    strncmp(opt_specs[i].long_name, name, len) == 0)
+			return &opt_specs[i];
+	return NULL;
+}
+
+static const struct opt_spec *find_short(char c)
+{
+	size_t i;
+
+	for (i = 0; i < NOPTS; i++)
+		if (opt_specs[i].short_name && opt_specs[i].short_name == c)
+			return &opt_specs[i];
+	return NULL;
+}
+
+static amlr_code apply(struct options *o, amlr_error *err,
+		       const struct opt_spec *spec, const char *value)
+{
+	switch (spec->id) {
+	case OPT_LISTEN:
+		return emu_server_parse_listen(&o->listen, err, value);
+	case OPT_ENV_FILE:
+		o->env_file = value;
+		break;
+	case OPT_PRINT_ENV:
+		o->print_env = 1;
+		break;
+	case OPT_STATE_DIR:
+		o->state_dir = value;
+		break;
+	case OPT_VERBOSE:
+		o->verbose = 1;
+		break;
+	case OPT_HELP:
+		o->help = 1;
+		break;
+	case OPT_VERSION:
+		o->version = 1;
+		break;
+	}
+	return AMLR_OK;
+}
+
+/*
+ * `--name VALUE`, `--name=VALUE`, `-x`; no bundling.  Messages name the
+ * option, never a value that could be a secret typed in the wrong place.
+ */
+static amlr_code parse_args(struct options *o, amlr_error *err, int argc,
+			    char **argv)
+{
+	const struct opt_spec *spec;
+	const char *arg, *value, *eq;
+	size_t len;
+	int i;
+	amlr_code rc = AMLR_OK;
+
+	for (i = 1; i < argc && rc == AMLR_OK; i++) {
+		arg = argv[i];
+		eq = NULL;
+		if (arg[0] != '-' || arg[1] == '\0' || strcmp(arg, "--") == 0)
+			return amlr_error_set(err, AMLR_EINVAL,
+					      "unexpected argument '%s'", arg);
+		if (arg[1] == '-') {
+			eq = strchr(arg, '=');
+			len = eq ? (size_t)(eq - arg) : strlen(arg);
+			spec = find_long(arg + 2, len - 2);
+		} else {
+			len = strlen(arg);
+			spec = len == 2 ? find_short(arg[1]) : NULL;
+		}
+		if (!spec)
+			return amlr_error_set(err, AMLR_EINVAL,
+					      "unknown option '%.*s'", (int)len,
+					      arg);
+		value = NULL;
+		if (spec->arg && eq)
+			value = eq + 1;
+		else if (spec->arg && i + 1 < argc)
+			value = argv[++i];
+		else if (spec->arg)
+			return amlr_error_set(err, AMLR_EINVAL,
+					      "option '--%s' needs a value",
+					      spec->long_name);
+		else if (eq)
+			return amlr_error_set(err, AMLR_EINVAL,
+					      "option '--%s' takes no value",
+					      spec->long_name);
+		if (value && !*value)
+			return amlr_error_set(
+				err, AMLR_EINVAL,
+				"option '--%s' needs a non-empty value",
+				spec->long_name);
+		rc = apply(o, err, spec, value);
+	}
+	return rc;
+}
+
+/* mkdir -p, new directories private to the user. */
+static amlr_code make_dirs(amlr_error *err, const char *path)
+{
+	struct stat st;
+	char *p = NULL, *s;
+	char c;
+	amlr_code rc = AMLR_EIO;
+
+	if (!(p = strdup(path))) {
+		rc = amlr_error_set(err, AMLR_EFAIL, "out of memory");
+		goto done;
+	}
+	for (s = p + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		c = *s;
+		*s = '\0';
+		if (mkdir(p, 0700) != 0 && errno != EEXIST) {
+			amlr_error_set(err, rc, "cannot create '%s': %s", p,
+				       strerror(errno));
+			goto done;
+		}
+		*s = c;
+		if (!c)
+			break;
+	}
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		amlr_error_set(err, rc,
+			       "state directory '%s' is not a directory", path);
+		goto done;
+	}
+	rc = AMLR_OK;
+done:
+	free(p);
+	return rc;
+}
+
+/* Block the stop signals in every thread; main collects them by sigwait. */
+static amlr_code prepare_signals(amlr_error *err, sigset_t *stop)
+{
+	struct sigaction dfl, ign;
+	amlr_code rc = AMLR_OK;
+
+	memset(&dfl, 0, sizeof(dfl));
+	memset(&ign, 0, sizeof(ign));
+	sigemptyset(&dfl.sa_mask);
+	sigemptyset(&ign.sa_mask);
+	dfl.sa_handler = SIG_DFL;
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(stop);
+	sigaddset(stop, SIGINT);
+	sigaddset(stop, SIGTERM);
+	/*
+	 * A shell starts background jobs with SIGINT ignored, and sigwait() on
+	 * an ignored signal is unspecified: restore the default first.  A
+	 * client hanging up (SIGPIPE) must not end the emulator.
+	 */
+	if (sigaction(SIGINT, &dfl, NULL) != 0 ||
+	    sigaction(SIGTERM, &dfl, NULL) != 0 ||
+	    sigaction(SIGPIPE, &ign, NULL) != 0 ||
+	    (errno = pthread_sigmask(SIG_BLOCK, stop, NULL)) != 0)
+		rc = amlr_error_set(err, AMLR_EFAIL,
+				    "cannot set up signals: %s",
+				    strerror(errno));
+	return rc;
+}
+
+/* Both --env-file and --print-env say this, in shell syntax. */
+static amlr_code env_text(amlr_buf *out, const char *url)
+{
+	return amlr_buf_printf(out,
+			       "export AMLR_EMULATOR_URL='%s'\n"
+			       "export AMLR_EMULATOR_PID='%ld'\n",
+			       url, (long)getpid());
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	struct emu_server_opts sopts;
+	struct emu_server *srv = NULL;
+	amlr_error err = AMLR_ERROR_INIT;
+	amlr_buf env = AMLR_BUF_INIT;
+	sigset_t stop;
+	int sig, env_written = 0;
+	amlr_code rc;
+
+	memset(&o, 0, sizeof(o));
+	rc = emu_server_parse_listen(&o.listen, &err, DEFAULT_LISTEN);
+	if (rc == AMLR_OK)
+		rc = parse_args(&o, &err, argc, argv);
+	if (rc != AMLR_OK || o.help) {
+		if (rc == AMLR_OK)
+			usage(stdout);
+		goto done;
+	}
+	if (o.version) {
+		printf("%s %s\nlibmicrohttpd %s\n", PROG, EMU_VERSION,
+		       MHD_get_version());
+		goto done;
+	}
+	if (o.state_dir && (rc = make_dirs(&err, o.state_dir)) != AMLR_OK)
+		goto done;
+	if ((rc = prepare_signals(&err, &stop)) != AMLR_OK)
+		goto done;
+	memset(&sopts, 0, sizeof(sopts));
+	sopts.listen = o.listen;
+	sopts.state_dir = o.state_dir;
+	sopts.verbose = o.verbose;
+	if ((rc = emu_server_start(&srv, &err, &sopts)) != AMLR_OK)
+		goto done;
+	if ((rc = env_text(&env, emu_server_url(srv))) != AMLR_OK) {
+		amlr_error_set(&err, rc, "out of memory");
+		goto done;
+	}
+	if (o.env_file) {
+		rc = amlr_file_write_atomic(&err, o.env_file, env.ptr, env.len,
+					    0600);
+		if (rc != AMLR_OK) {
+			/* Any failure but memory is local I/O: exit 9. */
+			if (rc != AMLR_EFAIL)
+				rc = err.code = AMLR_EIO;
+			goto done;
+		}
+		env_written = 1;
+	}
+	if (o.print_env && (fputs(env.ptr, stdout) == EOF || fflush(stdout))) {
+		rc = amlr_error_set(&err, AMLR_EIO,
+				    "cannot write to standard output: %s",
+				    strerror(errno));
+		goto done;
+	}
+	if (o.verbose)
+		fprintf(stderr, PROG ": serving on %s\n", emu_server_url(srv));
+	while (sigwait(&stop, &sig) != 0)
+		;
+	if (o.verbose)
+		fprintf(stderr, PROG ": %s received, stopping\n",
+			sig == SIGINT ? "SIGINT" : "SIGTERM");
+done:
+	emu_server_free(srv);
+	if (env_written && unlink(o.env_file) != 0 && errno != ENOENT)
+		fprintf(stderr, PROG ": cannot remove '%s': %s\n", o.env_file,
+			strerror(errno));
+	if (rc == AMLR_OK && (fflush(stdout) != 0 || ferror(stdout)))
+		rc = amlr_error_set(&err, AMLR_EIO,
+				    "cannot write to standard output");
+	if (rc != AMLR_OK)
+		fprintf(stderr, PROG ": %s\n", err.message);
+	if (rc == AMLR_EINVAL)
+		fputs("usage: " PROG " [options]; see '" PROG " --help'\n",
+		      stderr);
+	amlr_buf_release(&env);
+	return (int)rc;
+}
