@@ -18,7 +18,7 @@ PKG_CONFIG ?= pkg-config
 DEVELOPER ?= 1
 BUILD ?= build
 SAN ?=
-BATS ?= bats
+TIER ?=
 
 VERSION := 0.1.0
 SOVERSION := 0
@@ -153,15 +153,15 @@ check:
 	$(Q)$(MAKE) --no-print-directory check-asan
 
 check-unit: $(UNIT_TESTS)
-	$(Q)tests/test_helper/run-unit $(UNIT_TESTS)
+	$(Q)tests/test_helper/run-unit "$(TIER)check-unit" $(UNIT_TESTS)
 
 check-cli: all
 	$(Q)AMLR_BUILD=$(abspath $(BUILD)) tests/test_helper/run-bats \
-		"check-cli" tests/cli
+		"$(TIER)check-cli" tests/cli
 
 check-asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 \
-		check-unit check-cli
+		TIER=check-asan: check-unit check-cli
 
 # --- hygiene ----------------------------------------------------------------
 
