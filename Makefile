@@ -54,11 +54,12 @@ QUIET_AR = @echo '   AR      $@';
 QUIET_LINK = @echo '   LINK    $@';
 endif
 
-LIB_OBJS := buf error fileio global http http_error json redact retry secret \
-	version
-CLI_OBJS := main opt out cmd_version cmd_rest
-LEARN_OBJS :=
-EMU_OBJS := main server router route_health
+# Every .c of a directory is part of its target (one file per module).
+objs_of = $(sort $(patsubst $(1)/%.c,%,$(wildcard $(1)/*.c)))
+LIB_OBJS := $(call objs_of,native/lib)
+CLI_OBJS := $(call objs_of,native/cli)
+LEARN_OBJS := $(call objs_of,native/learn)
+EMU_OBJS := $(call objs_of,native/emulator)
 
 LIB_O := $(LIB_OBJS:%=$(BUILD)/lib/%.o)
 CLI_O := $(CLI_OBJS:%=$(BUILD)/cli/%.o)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* amlretrain-emulator: options, start-up, waiting for a signal, shutdown. */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "amlr/buf.h"
 #include "amlr/error.h"
 #include "amlr/fileio.h"
+#include "emu.h"
 #include "router.h"
 #include "server.h"
 
@@ -25,6 +27,18 @@ enum opt_id {
 	OPT_ENV_FILE,
 	OPT_PRINT_ENV,
 	OPT_STATE_DIR,
+	OPT_SEED,
+	OPT_FAULTS,
+	OPT_FAULT_SEED,
+	OPT_LOG,
+	OPT_TLS_CERT,
+	OPT_TLS_KEY,
+	OPT_MANAGED_IDENTITY,
+	OPT_PROVISIONING_DELAY,
+	OPT_TOKEN_LIFETIME,
+	OPT_PAGE_SIZE,
+	OPT_ARM_READS,
+	OPT_ARM_WRITES,
 	OPT_VERBOSE,
 	OPT_HELP,
 	OPT_VERSION
@@ -44,8 +58,30 @@ static const struct opt_spec {
 	  "write the AMLR_EMULATOR_* exports to FILE" },
 	{ OPT_PRINT_ENV, 0, "print-env", NULL,
 	  "print the same exports on standard output" },
-	{ OPT_STATE_DIR, 0, "state-dir", "DIR",
-	  "keep the services' state in DIR" },
+	{ OPT_STATE_DIR, 0, "state", "DIR",
+	  "keep the services' state in DIR (survives restarts)" },
+	{ OPT_STATE_DIR, 0, "state-dir", "DIR", "the same as --state" },
+	{ OPT_SEED, 0, "seed", "FILE",
+	  "tenants, principals, subscriptions (default: built in)" },
+	{ OPT_FAULTS, 0, "faults", "FILE", "inject the failures FILE lists" },
+	{ OPT_FAULT_SEED, 0, "fault-seed", "N",
+	  "seed of the random choice of rate faults (default 1)" },
+	{ OPT_LOG, 0, "log", "FILE", "append an access log to FILE" },
+	{ OPT_TLS_CERT, 0, "tls-cert", "FILE",
+	  "serve https with this certificate (PEM)" },
+	{ OPT_TLS_KEY, 0, "tls-key", "FILE", "the key of --tls-cert (PEM)" },
+	{ OPT_MANAGED_IDENTITY, 0, "managed-identity", NULL,
+	  "also export IDENTITY_ENDPOINT and IDENTITY_HEADER" },
+	{ OPT_PROVISIONING_DELAY, 0, "provisioning-delay", "MS",
+	  "time an operation stays in progress (default 500)" },
+	{ OPT_TOKEN_LIFETIME, 0, "token-lifetime", "SECONDS",
+	  "lifetime of issued tokens (default 3600)" },
+	{ OPT_PAGE_SIZE, 0, "page-size", "N",
+	  "items per page of a list (default 100)" },
+	{ OPT_ARM_READS, 0, "arm-reads", "N",
+	  "Resource Manager reads per subscription and hour (default 12000)" },
+	{ OPT_ARM_WRITES, 0, "arm-writes", "N",
+	  "Resource Manager writes per subscription and hour (default 1200)" },
 	{ OPT_VERBOSE, 'v', "verbose", NULL,
 	  "log each request on standard error" },
 	{ OPT_HELP, 'h', "help", NULL, "show this help and exit" },
@@ -57,11 +93,10 @@ static const struct opt_spec {
 struct options {
 	struct emu_listen listen;
 	const char *env_file;
-	const char *state_dir;
 	int print_env;
-	int verbose;
 	int help;
 	int version;
+	struct emu_config cfg;
 };
 
 static void usage(FILE *out)
@@ -113,9 +148,31 @@ static const struct opt_spec *find_short(char c)
 	return NULL;
 }
 
+/* A whole decimal number within [min, max]. */
+static amlr_code number(long *out, amlr_error *err, const struct opt_spec *spec,
+			const char *value, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(value, &end, 10);
+	if (errno || end == value || *end || v < min || v > max)
+		return amlr_error_set(
+			err, AMLR_EINVAL,
+			"invalid value '%s' for '--%s' (expected %ld to %ld)",
+			value, spec->long_name, min, max);
+	*out = v;
+	return AMLR_OK;
+}
+
 static amlr_code apply(struct options *o, amlr_error *err,
 		       const struct opt_spec *spec, const char *value)
 {
+	struct emu_config *c = &o->cfg;
+	long n;
+	amlr_code rc;
+
 	switch (spec->id) {
 	case OPT_LISTEN:
 		return emu_server_parse_listen(&o->listen, err, value);
@@ -126,10 +183,45 @@ static amlr_code apply(struct options *o, amlr_error *err,
 		o->print_env = 1;
 		break;
 	case OPT_STATE_DIR:
-		o->state_dir = value;
+		c->state_dir = value;
 		break;
+	case OPT_SEED:
+		c->seed_file = value;
+		break;
+	case OPT_FAULTS:
+		c->faults_file = value;
+		break;
+	case OPT_FAULT_SEED:
+		if ((rc = number(&n, err, spec, value, 0, LONG_MAX)) != AMLR_OK)
+			return rc;
+		c->fault_seed = (unsigned long)n;
+		break;
+	case OPT_LOG:
+		c->log_file = value;
+		break;
+	case OPT_TLS_CERT:
+		c->tls_cert = value;
+		break;
+	case OPT_TLS_KEY:
+		c->tls_key = value;
+		break;
+	case OPT_MANAGED_IDENTITY:
+		c->managed_identity = 1;
+		break;
+	case OPT_PROVISIONING_DELAY:
+		return number(&c->provisioning_delay_ms, err, spec, value, 0,
+			      3600000);
+	case OPT_TOKEN_LIFETIME:
+		return number(&c->token_lifetime_s, err, spec, value, 1,
+			      86400 * 30);
+	case OPT_PAGE_SIZE:
+		return number(&c->page_size, err, spec, value, 1, 100000);
+	case OPT_ARM_READS:
+		return number(&c->arm_reads, err, spec, value, 1, 1000000000);
+	case OPT_ARM_WRITES:
+		return number(&c->arm_writes, err, spec, value, 1, 1000000000);
 	case OPT_VERBOSE:
-		o->verbose = 1;
+		c->verbose = 1;
 		break;
 	case OPT_HELP:
 		o->help = 1;
@@ -262,18 +354,28 @@ static amlr_code prepare_signals(amlr_error *err, sigset_t *stop)
 	return rc;
 }
 
-/* Both --env-file and --print-env say this, in shell syntax. */
-static amlr_code env_text(amlr_buf *out, const char *url)
+/*
+ * Both --env-file and --print-env say this, in shell syntax: what a client
+ * needs to use the emulator.  Each service appends its own exports.
+ */
+static amlr_code env_text(amlr_buf *out, const struct emu_world *world,
+			  const char *url)
 {
-	return amlr_buf_printf(out,
-			       "export AMLR_EMULATOR_URL='%s'\n"
-			       "export AMLR_EMULATOR_PID='%ld'\n",
-			       url, (long)getpid());
+	amlr_code rc;
+
+	(void)world;
+	rc = amlr_buf_printf(out,
+			     "export AMLR_EMULATOR_URL='%s'\n"
+			     "export AMLR_EMULATOR_PID='%ld'\n",
+			     url, (long)getpid());
+	/* Services: rc = emu_<service>_env(out, world, url) here. */
+	return rc;
 }
 
 int main(int argc, char **argv)
 {
 	struct options o;
+	struct emu_world world;
 	struct emu_server_opts sopts;
 	struct emu_server *srv = NULL;
 	amlr_error err = AMLR_ERROR_INIT;
@@ -283,6 +385,13 @@ int main(int argc, char **argv)
 	amlr_code rc;
 
 	memset(&o, 0, sizeof(o));
+	memset(&world, 0, sizeof(world));
+	o.cfg.provisioning_delay_ms = EMU_DEFAULT_PROVISIONING_DELAY_MS;
+	o.cfg.token_lifetime_s = EMU_DEFAULT_TOKEN_LIFETIME_S;
+	o.cfg.page_size = EMU_DEFAULT_PAGE_SIZE;
+	o.cfg.arm_reads = EMU_DEFAULT_ARM_READS;
+	o.cfg.arm_writes = EMU_DEFAULT_ARM_WRITES;
+	o.cfg.fault_seed = 1;
 	rc = emu_server_parse_listen(&o.listen, &err, DEFAULT_LISTEN);
 	if (rc == AMLR_OK)
 		rc = parse_args(&o, &err, argc, argv);
@@ -296,17 +405,21 @@ int main(int argc, char **argv)
 		       MHD_get_version());
 		goto done;
 	}
-	if (o.state_dir && (rc = make_dirs(&err, o.state_dir)) != AMLR_OK)
+	if (o.cfg.state_dir &&
+	    (rc = make_dirs(&err, o.cfg.state_dir)) != AMLR_OK)
 		goto done;
+	world.cfg = o.cfg;
+	/* Services: each emu_<service>_new() here, its _free() below. */
 	if ((rc = prepare_signals(&err, &stop)) != AMLR_OK)
 		goto done;
 	memset(&sopts, 0, sizeof(sopts));
 	sopts.listen = o.listen;
-	sopts.state_dir = o.state_dir;
-	sopts.verbose = o.verbose;
+	sopts.state_dir = o.cfg.state_dir;
+	sopts.verbose = o.cfg.verbose;
+	sopts.world = &world;
 	if ((rc = emu_server_start(&srv, &err, &sopts)) != AMLR_OK)
 		goto done;
-	if ((rc = env_text(&env, emu_server_url(srv))) != AMLR_OK) {
+	if ((rc = env_text(&env, &world, emu_server_url(srv))) != AMLR_OK) {
 		amlr_error_set(&err, rc, "out of memory");
 		goto done;
 	}
@@ -327,15 +440,16 @@ int main(int argc, char **argv)
 				    strerror(errno));
 		goto done;
 	}
-	if (o.verbose)
+	if (o.cfg.verbose)
 		fprintf(stderr, PROG ": serving on %s\n", emu_server_url(srv));
 	while (sigwait(&stop, &sig) != 0)
 		;
-	if (o.verbose)
+	if (o.cfg.verbose)
 		fprintf(stderr, PROG ": %s received, stopping\n",
 			sig == SIGINT ? "SIGINT" : "SIGTERM");
 done:
 	emu_server_free(srv);
+	/* Services: each emu_<service>_free() here, in reverse order. */
 	if (env_written && unlink(o.env_file) != 0 && errno != ENOENT)
 		fprintf(stderr, PROG ": cannot remove '%s': %s\n", o.env_file,
 			strerror(errno));

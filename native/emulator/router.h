@@ -51,6 +51,7 @@
 struct emu_ctx {
 	const char *base_url; /* "http://127.0.0.1:PORT", for URLs in replies */
 	const char *state_dir; /* where services persist state; NULL: none */
+	struct emu_world *world; /* emu.h: configuration, services' state */
 };
 
 /* A borrowed name and value (headers, query arguments, captures). */

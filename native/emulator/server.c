@@ -410,6 +410,7 @@ amlr_code emu_server_start(struct emu_server **out, amlr_error *err,
 	srv->verbose = opts->verbose;
 	srv->ctx.base_url = srv->url;
 	srv->ctx.state_dir = srv->state_dir;
+	srv->ctx.world = opts->world;
 	if (srv->verbose)
 		flags |= MHD_USE_ERROR_LOG;
 	if (bound.addr.sa.sa_family == AF_INET6)

@@ -9,6 +9,8 @@
 
 #include "amlr/error.h"
 
+struct emu_world;
+
 #define EMU_BODY_MAX ((size_t)64 << 20) /* larger request bodies get 413 */
 
 /* An address to listen on, from emu_server_parse_listen(). */
@@ -24,6 +26,7 @@ struct emu_listen {
 struct emu_server_opts {
 	struct emu_listen listen;
 	const char *state_dir; /* handed to handlers; NULL for none */
+	struct emu_world *world; /* handed to handlers */
 	int verbose; /* a stderr line per request, libmicrohttpd's errors */
 };
 

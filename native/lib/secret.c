@@ -20,3 +20,15 @@ void amlr_secret_free(char *s)
 	amlr_secret_wipe(s, strlen(s));
 	free(s);
 }
+
+int amlr_secret_equal(const char *a, const char *b)
+{
+	size_t la, lb;
+
+	if (!a || !b)
+		return 0;
+	la = strlen(a);
+	lb = strlen(b);
+	/* CRYPTO_memcmp's time depends on the length only. */
+	return la == lb && CRYPTO_memcmp(a, b, la) == 0;
+}

@@ -20,6 +20,14 @@ AMLR_EXTERN void amlr_secret_wipe(void *p, size_t len);
  */
 AMLR_EXTERN void amlr_secret_free(char *s);
 
+/**
+ * Compare two secrets (NUL-terminated) in time that depends only on their
+ * lengths, not on where they differ.  NULL equals nothing.
+ *
+ * @return 1 when equal, else 0
+ */
+AMLR_EXTERN int amlr_secret_equal(const char *a, const char *b);
+
 #ifdef __cplusplus
 }
 #endif
