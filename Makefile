@@ -78,9 +78,10 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,\
 C_SOURCES = $(shell find native tests/unit -name '*.[ch]' | sort)
 SHELL_FILES = .ci/run $(filter-out scripts/lib,$(wildcard scripts/*)) \
 	$(wildcard scripts/lib/*.sh) \
-	$(wildcard tests/test_helper/*) $(wildcard tests/cli/*.bats)
+	$(wildcard tests/test_helper/*) $(wildcard tests/*/*.bats)
 
-.PHONY: all lib cli emulator deps check check-unit check-cli check-asan \
+.PHONY: all lib cli emulator deps check check-unit check-cli check-emulator \
+	check-asan \
 	lint format format-check demo clean
 .DEFAULT_GOAL := all
 
@@ -151,6 +152,7 @@ check:
 	$(Q)$(MAKE) --no-print-directory lint format-check
 	$(Q)$(MAKE) --no-print-directory check-unit
 	$(Q)$(MAKE) --no-print-directory check-cli
+	$(Q)$(MAKE) --no-print-directory check-emulator
 	$(Q)$(MAKE) --no-print-directory check-asan
 
 check-unit: $(UNIT_TESTS)
@@ -160,9 +162,13 @@ check-cli: all
 	$(Q)AMLR_BUILD=$(abspath $(BUILD)) tests/test_helper/run-bats \
 		"$(TIER)check-cli" tests/cli
 
+check-emulator: all
+	$(Q)AMLR_BUILD=$(abspath $(BUILD)) tests/test_helper/run-bats \
+		"$(TIER)check-emulator" tests/emulator
+
 check-asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 \
-		TIER=check-asan: check-unit check-cli
+		TIER=check-asan: check-unit check-cli check-emulator
 
 # --- hygiene ----------------------------------------------------------------
 
