@@ -358,6 +358,11 @@ const amlr_error *amlr_client_error(const amlr_client *client)
 	return &client->err;
 }
 
+amlr_error *amlr_client__err(amlr_client *client)
+{
+	return &client->err;
+}
+
 void amlr_client_set_trace_cb(amlr_client *client, amlr_trace_cb cb,
 			      void *payload)
 {

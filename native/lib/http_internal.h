@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "amlr/error.h"
+#include "amlr/http.h"
 
 /*
  * Fill @p err for a final HTTP error status: code from
@@ -27,6 +28,12 @@ void amlr_http__error_from_reply(amlr_error *err, long status,
  * for messages: a query may carry a SAS signature.
  */
 void amlr_http__url_for_message(char *out, size_t n, const char *url);
+
+/*
+ * The client's error record, for modules built on the client (arm.c, ...)
+ * that report their own failures on it.
+ */
+amlr_error *amlr_client__err(amlr_client *client);
 
 /* 1 when @p host (as in a URL: "[::1]" for IPv6) is a loopback host. */
 int amlr_http__is_loopback(const char *host);

@@ -64,6 +64,13 @@ done:
 	return rc;
 }
 
+amlr_json *amlr_json_ref(amlr_json *json)
+{
+	if (json)
+		json_object_get(amlr_json__c(json));
+	return json;
+}
+
 void amlr_json_free(amlr_json *json)
 {
 	json_object_put(amlr_json__c(json));

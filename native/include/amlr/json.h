@@ -54,6 +54,12 @@ typedef enum {
 AMLR_EXTERN amlr_code amlr_json_parse(amlr_json **out, amlr_error *err,
 				      const char *text, size_t len);
 
+/**
+ * Take one more reference to @p json (for storing a borrowed value in a
+ * second place).  Returns @p json; accepts NULL.
+ */
+AMLR_EXTERN amlr_json *amlr_json_ref(amlr_json *json);
+
 /** Release the caller's reference; accepts NULL. */
 AMLR_EXTERN void amlr_json_free(amlr_json *json);
 
