@@ -78,11 +78,12 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,\
 C_SOURCES = $(shell find native tests/unit -name '*.[ch]' | sort)
 SHELL_FILES = .ci/run $(filter-out scripts/lib,$(wildcard scripts/*)) \
 	$(wildcard scripts/lib/*.sh) \
-	$(wildcard tests/test_helper/*) $(wildcard tests/*/*.bats)
+	$(wildcard tests/test_helper/*) $(wildcard tests/*/*.bats) \
+	tests/bench/run $(wildcard tests/bench/*.sh)
 
 .PHONY: all lib cli emulator deps check check-unit check-cli check-emulator \
 	check-asan \
-	lint format format-check demo clean
+	lint format format-check demo bench clean
 .DEFAULT_GOAL := all
 
 all: lib cli emulator
@@ -169,6 +170,11 @@ check-emulator: all
 check-asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 \
 		TIER=check-asan: check-unit check-cli check-emulator
+
+# Figures, not tests: each benchmark prints its measurement beside its
+# baseline (ratios, medians); nothing here decides pass or fail.
+bench: all
+	$(Q)AMLR_BUILD=$(abspath $(BUILD)) tests/bench/run
 
 # --- hygiene ----------------------------------------------------------------
 
