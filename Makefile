@@ -133,10 +133,14 @@ $(EMU): $(EMU_O) $(LEARN_O) $(LIBA)
 	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $(EMU_O) $(LEARN_O) $(LIBA) \
 		$(MHD_LIBS) $(LIB_LIBS) -lpthread -lm
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIBA)
+# tests/unit/helper_*.c: shared by every unit test (e.g. a scripted server).
+UNIT_HELPERS := $(wildcard tests/unit/helper_*.c)
+
+$(BUILD)/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(LIBA)
 	@mkdir -p $(@D)
 	$(QUIET_LINK)$(CC) $(CFLAGS) $(LIB_CFLAGS) $(CMOCKA_CFLAGS) -Inative/lib \
-		$(LDFLAGS) -o $@ $< $(LIBA) $(CMOCKA_LIBS) $(LIB_LIBS) -lpthread
+		-Itests/unit $(LDFLAGS) -o $@ $< $(UNIT_HELPERS) $(LIBA) \
+		$(CMOCKA_LIBS) $(LIB_LIBS) -lpthread
 
 # --- dependencies -----------------------------------------------------------
 

@@ -8,7 +8,7 @@
  *     `struct cli_usage`; parse with cli_parse(), return an amlr_code (the
  *     exit code); results go through out.h, errors through cli_fail();
  *  2. add a row to the noun's verb table (or a noun row in main.c);
- *  3. add cmd_<noun> to CLI_OBJS in the Makefile;
+ *  3. nothing in the Makefile: every .c file in native/cli is in the CLI;
  *  4. bats tests in tests/cli/: --help, a usage error (exit 2), each exit
  *     code the command can give;
  *  5. README (USAGE) and, when it fits, a PowerShell function.
@@ -17,6 +17,8 @@
 #define CLI_CMD_H
 
 #include "amlr/amlr.h"
+#include "amlr/arm.h"
+#include "amlr/webservice.h"
 
 enum cli_output { CLI_OUT_JSON, CLI_OUT_TABLE, CLI_OUT_TSV };
 enum cli_errfmt { CLI_ERR_TEXT, CLI_ERR_JSON };
@@ -52,7 +54,29 @@ int cli_dispatch(struct cli_ctx *ctx, const char *path,
 /* The shared client, made on first use; NULL after printing an error. */
 amlr_client *cli_client(struct cli_ctx *ctx);
 
+/*
+ * The Resource Manager session (credential from the environment, the
+ * cloud's endpoint), made on first use.  Returns 0, or the exit code after
+ * printing the error.
+ */
+int cli_arm(amlr_arm **out, struct cli_ctx *ctx);
+
+/*
+ * The web service the options -g/-n/--subscription/--api-version name,
+ * with AZURE_SUBSCRIPTION_ID and AMLR_RESOURCE_GROUP as defaults.  The
+ * strings are borrowed from argv and the environment.  Returns 0 or 2
+ * after a usage error.
+ */
+struct cli_args;
+struct cli_usage;
+int cli_ws_ref(amlr_webservice_ref *ref, struct cli_ctx *ctx,
+	       const struct cli_usage *usage, const struct cli_args *args);
+
+/* Ask a yes/no question on the terminal; 1 for yes. */
+int cli_confirm(const char *question);
+
 int cmd_version(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_webservice(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_rest(int argc, char **argv, struct cli_ctx *ctx);
 
 #endif

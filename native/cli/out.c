@@ -292,3 +292,14 @@ int cli_finish(struct cli_ctx *ctx, int rc)
 				 strerror(saved ? saved : EIO));
 	return rc;
 }
+
+int cli_confirm(const char *question)
+{
+	char line[16];
+
+	fprintf(stderr, "%s [y/N] ", question);
+	fflush(stderr);
+	if (!fgets(line, sizeof(line), stdin))
+		return 0;
+	return line[0] == 'y' || line[0] == 'Y';
+}

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* The HTTP client against a scripted loopback server: retries, ids, traces. */
-#define _GNU_SOURCE /* strcasestr, for reading recorded requests */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,111 +18,7 @@
 #include <cmocka.h>
 
 #include "amlr/amlr.h"
-
-#define MAX_REPLIES 8
-
-/* A server that answers each connection with the next scripted reply. */
-struct server {
-	int fd;
-	int port;
-	const char *replies[MAX_REPLIES];
-	int nreplies;
-	int served;
-	char requests[MAX_REPLIES][8192];
-	volatile int stop;
-	pthread_t thread;
-};
-
-static void read_request(int c, char *out, size_t n)
-{
-	size_t len = 0, want = 0;
-	ssize_t got;
-	char *end, *cl;
-
-	while (len + 1 < n) {
-		got = read(c, out + len, n - 1 - len);
-		if (got <= 0)
-			break;
-		len += (size_t)got;
-		out[len] = '\0';
-		if (!(end = strstr(out, "\r\n\r\n")))
-			continue;
-		if (!want) {
-			cl = strcasestr(out, "\r\ncontent-length:");
-			want = (size_t)(end + 4 - out) +
-			       (cl ? strtoul(cl + 17, NULL, 10) : 0);
-		}
-		if (len >= want)
-			break;
-	}
-	out[len] = '\0';
-}
-
-static void *serve(void *arg)
-{
-	struct server *s = arg;
-	struct pollfd p = { s->fd, POLLIN, 0 };
-	int c;
-
-	while (!s->stop && s->served < s->nreplies) {
-		if (poll(&p, 1, 50) <= 0)
-			continue;
-		if ((c = accept(s->fd, NULL, NULL)) < 0)
-			continue;
-		read_request(c, s->requests[s->served], sizeof(s->requests[0]));
-		if (write(c, s->replies[s->served],
-			  strlen(s->replies[s->served])) < 0)
-			s->stop = 1;
-		s->served++;
-		close(c);
-	}
-	return NULL;
-}
-
-static void server_start(struct server *s)
-{
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
-
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	s->fd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(s->fd >= 0);
-	assert_int_equal(bind(s->fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(listen(s->fd, 8), 0);
-	assert_int_equal(getsockname(s->fd, (struct sockaddr *)&a, &len), 0);
-	s->port = ntohs(a.sin_port);
-	assert_int_equal(pthread_create(&s->thread, NULL, serve, s), 0);
-}
-
-static void server_stop(struct server *s)
-{
-	s->stop = 1;
-	pthread_join(s->thread, NULL);
-	close(s->fd);
-}
-
-static void url(char *out, size_t n, const struct server *s, const char *path)
-{
-	snprintf(out, n, "http://127.0.0.1:%d%s", s->port, path);
-}
-
-/* The value of header @p name in a recorded request, copied. */
-static void header_of(char *out, size_t n, const char *req, const char *name)
-{
-	char pat[64];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), "\r\n%s:", name);
-	out[0] = '\0';
-	if (!(p = strcasestr(req, pat)))
-		return;
-	p += strlen(pat);
-	while (*p == ' ')
-		p++;
-	snprintf(out, n, "%.*s", (int)strcspn(p, "\r\n"), p);
-}
+#include "helper_server.h"
 
 static amlr_client *client(unsigned attempts, unsigned max_total_ms)
 {
@@ -140,28 +35,12 @@ static amlr_client *client(unsigned attempts, unsigned max_total_ms)
 	return c;
 }
 
-/* A scripted reply; the pool outlives every test's server. */
-static const char *reply(const char *status, const char *extra,
-			 const char *body)
-{
-	static char pool[4 * MAX_REPLIES][2048];
-	static int next;
-	char *b = pool[next++ % (4 * MAX_REPLIES)];
-
-	snprintf(b, sizeof(pool[0]),
-		 "HTTP/1.1 %s\r\nConnection: close\r\n"
-		 "Content-Type: application/json\r\n%s"
-		 "Content-Length: %zu\r\n\r\n%s",
-		 status, extra, strlen(body), body);
-	return b;
-}
-
 static const char arm_throttled[] =
 	"{\"error\":{\"code\":\"TooManyRequests\",\"message\":\"slow down\"}}";
 
 static void test_http__retries_503_then_succeeds(void **state)
 {
-	struct server s = { 0 };
+	struct test_server s = { 0 };
 	amlr_client *c = client(4, 10000);
 	amlr_request req = AMLR_REQUEST_INIT;
 	amlr_response *resp = NULL;
@@ -169,24 +48,26 @@ static void test_http__retries_503_then_succeeds(void **state)
 
 	(void)state;
 	s.replies[0] =
-		reply("503 Service Unavailable", "Retry-After: 0\r\n", "");
-	s.replies[1] = reply("200 OK", "", "{\"ok\":true}");
+		test_reply("503 Service Unavailable", "Retry-After: 0\r\n", "");
+	s.replies[1] = test_reply("200 OK", "", "{\"ok\":true}");
 	s.nreplies = 2;
-	server_start(&s);
-	url(u, sizeof(u), &s, "/health");
+	test_server_start(&s);
+	test_server_url(u, sizeof(u), &s, "/health");
 	req.url = u;
 	assert_int_equal(amlr_http_send(&resp, c, &req), AMLR_OK);
 	assert_int_equal(amlr_response_status(resp), 200);
 	assert_string_equal(amlr_response_body(resp, NULL), "{\"ok\":true}");
 	assert_string_equal(amlr_response_header(resp, "content-type"),
 			    "application/json");
-	server_stop(&s);
+	test_server_stop(&s);
 	assert_int_equal(s.served, 2);
 	/* One request id across the retries, the client's correlation id. */
-	header_of(id1, sizeof(id1), s.requests[0], "x-ms-client-request-id");
-	header_of(id2, sizeof(id2), s.requests[1], "x-ms-client-request-id");
-	header_of(corr, sizeof(corr), s.requests[1],
-		  "x-ms-correlation-request-id");
+	test_header_of(id1, sizeof(id1), s.requests[0],
+		       "x-ms-client-request-id");
+	test_header_of(id2, sizeof(id2), s.requests[1],
+		       "x-ms-client-request-id");
+	test_header_of(corr, sizeof(corr), s.requests[1],
+		       "x-ms-correlation-request-id");
 	assert_int_equal(strlen(id1), 36);
 	assert_string_equal(id1, id2);
 	assert_string_equal(corr, amlr_client_correlation_id(c));
@@ -196,7 +77,7 @@ static void test_http__retries_503_then_succeeds(void **state)
 
 static void test_http__throttled_until_attempts_run_out(void **state)
 {
-	struct server s = { 0 };
+	struct test_server s = { 0 };
 	amlr_client *c = client(3, 10000);
 	amlr_request req = AMLR_REQUEST_INIT;
 	amlr_response *resp = NULL;
@@ -206,17 +87,17 @@ static void test_http__throttled_until_attempts_run_out(void **state)
 
 	(void)state;
 	for (i = 0; i < 3; i++)
-		s.replies[i] = reply("429 Too Many Requests",
-				     "x-ms-retry-after-ms: 5\r\n"
-				     "x-ms-request-id: rid-429\r\n",
-				     arm_throttled);
+		s.replies[i] = test_reply("429 Too Many Requests",
+					  "x-ms-retry-after-ms: 5\r\n"
+					  "x-ms-request-id: rid-429\r\n",
+					  arm_throttled);
 	s.nreplies = 3;
-	server_start(&s);
-	url(u, sizeof(u), &s, "/subscriptions");
+	test_server_start(&s);
+	test_server_url(u, sizeof(u), &s, "/subscriptions");
 	req.url = u;
 	assert_int_equal(amlr_http_send(&resp, c, &req), AMLR_ETHROTTLED);
 	assert_null(resp);
-	server_stop(&s);
+	test_server_stop(&s);
 	assert_int_equal(s.served, 3);
 	e = amlr_client_error(c);
 	assert_int_equal(e->code, AMLR_ETHROTTLED);
@@ -229,7 +110,7 @@ static void test_http__throttled_until_attempts_run_out(void **state)
 
 static void test_http__non_idempotent_not_retried(void **state)
 {
-	struct server s = { 0 };
+	struct test_server s = { 0 };
 	amlr_client *c = client(4, 10000);
 	amlr_request req = AMLR_REQUEST_INIT;
 	amlr_response *resp = NULL;
@@ -237,18 +118,18 @@ static void test_http__non_idempotent_not_retried(void **state)
 
 	(void)state;
 	s.replies[0] =
-		reply("503 Service Unavailable", "Retry-After: 0\r\n", "");
-	s.replies[1] = reply("200 OK", "", "");
+		test_reply("503 Service Unavailable", "Retry-After: 0\r\n", "");
+	s.replies[1] = test_reply("200 OK", "", "");
 	s.nreplies = 2;
-	server_start(&s);
-	url(u, sizeof(u), &s, "/jobs");
+	test_server_start(&s);
+	test_server_url(u, sizeof(u), &s, "/jobs");
 	req.method = "POST";
 	req.url = u;
 	req.body = "{}";
 	req.body_len = 2;
 	req.flags = AMLR_REQ_NON_IDEMPOTENT;
 	assert_int_equal(amlr_http_send(&resp, c, &req), AMLR_ETHROTTLED);
-	server_stop(&s);
+	test_server_stop(&s);
 	assert_int_equal(s.served, 1); /* the submit may have happened */
 	amlr_client_free(c);
 }
@@ -257,7 +138,7 @@ static void test_http__not_found_is_final(void **state)
 {
 	static const char body[] =
 		"{\"error\":{\"code\":\"WebServiceNotFound\",\"message\":\"Web service ws1 was not found\"}}";
-	struct server s = { 0 };
+	struct test_server s = { 0 };
 	amlr_client *c = client(4, 10000);
 	amlr_request req = AMLR_REQUEST_INIT;
 	amlr_response *resp = NULL;
@@ -265,14 +146,14 @@ static void test_http__not_found_is_final(void **state)
 	char u[128];
 
 	(void)state;
-	s.replies[0] =
-		reply("404 Not Found", "x-ms-request-id: rid-404\r\n", body);
+	s.replies[0] = test_reply("404 Not Found",
+				  "x-ms-request-id: rid-404\r\n", body);
 	s.nreplies = 1;
-	server_start(&s);
-	url(u, sizeof(u), &s, "/ws1?api-version=2017-01-01");
+	test_server_start(&s);
+	test_server_url(u, sizeof(u), &s, "/ws1?api-version=2017-01-01");
 	req.url = u;
 	assert_int_equal(amlr_http_send(&resp, c, &req), AMLR_ENOTFOUND);
-	server_stop(&s);
+	test_server_stop(&s);
 	assert_int_equal(s.served, 1);
 	e = amlr_client_error(c);
 	assert_string_equal(e->service_code, "WebServiceNotFound");
@@ -282,7 +163,7 @@ static void test_http__not_found_is_final(void **state)
 
 static void test_http__retry_after_beyond_budget_gives_up(void **state)
 {
-	struct server s = { 0 };
+	struct test_server s = { 0 };
 	amlr_client *c = client(4, 1000);
 	amlr_request req = AMLR_REQUEST_INIT;
 	amlr_response *resp = NULL;
@@ -291,13 +172,13 @@ static void test_http__retry_after_beyond_budget_gives_up(void **state)
 
 	(void)state;
 	s.replies[0] =
-		reply("429 Too Many Requests", "Retry-After: 30\r\n", "");
+		test_reply("429 Too Many Requests", "Retry-After: 30\r\n", "");
 	s.nreplies = 1;
-	server_start(&s);
-	url(u, sizeof(u), &s, "/x");
+	test_server_start(&s);
+	test_server_url(u, sizeof(u), &s, "/x");
 	req.url = u;
 	assert_int_equal(amlr_http_send(&resp, c, &req), AMLR_ETHROTTLED);
-	server_stop(&s);
+	test_server_stop(&s);
 	assert_int_equal(s.served, 1);
 	assert_true(time(NULL) - t0 < 10); /* did not sit out the 30 s */
 	amlr_client_free(c);
@@ -308,15 +189,15 @@ static void test_http__connection_refused_is_network_error(void **state)
 	amlr_client *c = client(2, 5000);
 	amlr_request req = AMLR_REQUEST_INIT;
 	amlr_response *resp = NULL;
-	struct server s = { 0 };
+	struct test_server s = { 0 };
 	char u[128];
 
 	(void)state;
 	/* A port that was free a moment ago and has no listener now. */
 	s.nreplies = 0;
-	server_start(&s);
-	server_stop(&s);
-	url(u, sizeof(u), &s, "/x");
+	test_server_start(&s);
+	test_server_stop(&s);
+	test_server_url(u, sizeof(u), &s, "/x");
 	req.url = u;
 	assert_int_equal(amlr_http_send(&resp, c, &req), AMLR_ENET);
 	assert_int_equal(amlr_client_error(c)->code, AMLR_ENET);
@@ -365,7 +246,7 @@ static void test_http__trace_is_redacted(void **state)
 {
 	static const char body[] =
 		"{\"token_type\":\"Bearer\",\"access_token\":\"TOKEN-SECRET\"}";
-	struct server s = { 0 };
+	struct test_server s = { 0 };
 	struct seen seen = { AMLR_BUF_INIT };
 	amlr_client *c = client(1, 1000);
 	amlr_request req = AMLR_REQUEST_INIT;
@@ -379,9 +260,9 @@ static void test_http__trace_is_redacted(void **state)
 	char u[160];
 
 	(void)state;
-	s.replies[0] = reply("200 OK", "", body);
+	s.replies[0] = test_reply("200 OK", "", body);
 	s.nreplies = 1;
-	server_start(&s);
+	test_server_start(&s);
 	snprintf(u, sizeof(u),
 		 "http://127.0.0.1:%d/c/b?sv=2021&sig=QUERY-SECRET", s.port);
 	req.method = "POST";
@@ -391,7 +272,7 @@ static void test_http__trace_is_redacted(void **state)
 	req.body_len = strlen(form);
 	amlr_client_set_trace_cb(c, collect, &seen);
 	assert_int_equal(amlr_http_send(&resp, c, &req), AMLR_OK);
-	server_stop(&s);
+	test_server_stop(&s);
 	/* The secrets went out and came back ... */
 	assert_non_null(strstr(s.requests[0], "HEADER-SECRET"));
 	assert_non_null(strstr(amlr_response_body(resp, NULL), "TOKEN-SECRET"));
@@ -409,7 +290,7 @@ static void test_http__trace_is_redacted(void **state)
 
 static void test_http__body_from_file(void **state)
 {
-	struct server s = { 0 };
+	struct test_server s = { 0 };
 	amlr_client *c = client(1, 1000);
 	amlr_request req = AMLR_REQUEST_INIT;
 	amlr_response *resp = NULL;
@@ -420,18 +301,18 @@ static void test_http__body_from_file(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, "{\"a\":1}", 7), 7);
 	close(fd);
-	s.replies[0] = reply("201 Created", "", "");
+	s.replies[0] = test_reply("201 Created", "", "");
 	s.nreplies = 1;
-	server_start(&s);
-	url(u, sizeof(u), &s, "/put");
+	test_server_start(&s);
+	test_server_url(u, sizeof(u), &s, "/put");
 	req.method = "PUT";
 	req.url = u;
 	req.body_file = path;
 	assert_int_equal(amlr_http_send(&resp, c, &req), AMLR_OK);
-	server_stop(&s);
+	test_server_stop(&s);
 	assert_int_equal(amlr_response_status(resp), 201);
 	assert_non_null(strstr(s.requests[0], "PUT /put HTTP/1.1"));
-	header_of(len, sizeof(len), s.requests[0], "content-length");
+	test_header_of(len, sizeof(len), s.requests[0], "content-length");
 	assert_string_equal(len, "7");
 	assert_non_null(strstr(s.requests[0], "\r\n\r\n{\"a\":1}"));
 	unlink(path);
