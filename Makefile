@@ -79,10 +79,11 @@ C_SOURCES = $(shell find native tests/unit -name '*.[ch]' | sort)
 SHELL_FILES = .ci/run $(filter-out scripts/lib,$(wildcard scripts/*)) \
 	$(wildcard scripts/lib/*.sh) \
 	$(wildcard tests/test_helper/*) $(wildcard tests/*/*.bats) \
-	tests/bench/run $(wildcard tests/bench/*.sh)
+	tests/bench/run $(wildcard tests/bench/*.sh) \
+	tests/interop/install-tools $(wildcard tests/interop/*.bash)
 
 .PHONY: all lib cli emulator deps check check-unit check-cli check-emulator \
-	check-asan \
+	check-asan check-interop \
 	lint format format-check demo bench clean
 .DEFAULT_GOAL := all
 
@@ -146,6 +147,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(LIBA)
 
 deps:
 	$(Q)scripts/install-deps
+	$(Q)tests/interop/install-tools
 
 # --- tests ------------------------------------------------------------------
 
@@ -170,6 +172,12 @@ check-cli: all
 check-emulator: all
 	$(Q)AMLR_BUILD=$(abspath $(BUILD)) tests/test_helper/run-bats \
 		"$(TIER)check-emulator" tests/emulator
+
+# The C client against Azurite, Microsoft's .NET client against the
+# emulator; both installed by `make deps` (tests/interop/install-tools).
+check-interop: all
+	$(Q)AMLR_BUILD=$(abspath $(BUILD)) tests/test_helper/run-bats \
+		"$(TIER)check-interop" tests/interop
 
 check-asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 \

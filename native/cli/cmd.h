@@ -30,6 +30,11 @@ struct cli_ctx {
 	int debug;
 	const char *ca_bundle;
 	amlr_client *client; /* made on first use by cli_client() */
+	const char *cloud_arg; /* --cloud NAME|FILE (auth.h) */
+	const char *token_file; /* --token-file FILE (auth.h) */
+	struct cli_auth *auth; /* cloud and credential, made by auth.c */
+	amlr_arm *arm; /* Resource Manager session, made by cli_arm() */
+	int progress_shown; /* a progress line is on stderr (session.c) */
 };
 
 typedef int (*cli_cmd_fn)(int argc, char **argv, struct cli_ctx *ctx);
@@ -72,11 +77,23 @@ struct cli_usage;
 int cli_ws_ref(amlr_webservice_ref *ref, struct cli_ctx *ctx,
 	       const struct cli_usage *usage, const struct cli_args *args);
 
+/* Erase the progress line of a long-running operation, if one is shown. */
+void cli_progress_done(struct cli_ctx *ctx);
+
+/*
+ * Read a secret typed on the terminal without echo (the prompt goes to
+ * stderr).  Returns it (free with amlr_secret_free()), or NULL.
+ */
+char *cli_read_secret(const char *prompt);
+
 /* Ask a yes/no question on the terminal; 1 for yes. */
 int cli_confirm(const char *question);
 
 int cmd_version(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_webservice(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_rest(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_blob(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_login(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_account(int argc, char **argv, struct cli_ctx *ctx);
 
 #endif

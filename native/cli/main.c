@@ -2,16 +2,26 @@
 /* amlretrain: global options and the noun table. */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "cmd.h"
 #include "opt.h"
 #include "out.h"
 
 static const struct cmd_spec nouns[] = {
+	{ "login", cmd_login, 0,
+	  "Get a Resource Manager token now and cache it; show who signed in" },
+	{ "account", cmd_account, 0,
+	  "Show the credentials, cloud and subscription in use" },
+	{ "blob", cmd_blob, 0,
+	  "Upload, download, list and share blobs in Azure Storage" },
 	{ "rest", cmd_rest, 0,
 	  "Send one HTTP request through amlretrain's client" },
 	{ "version", cmd_version, 0, "Show version and library versions" },
+	{ "webservice", cmd_webservice, 0,
+	  "Manage Resource Manager web services; swap in a new model" },
 	{ NULL, NULL, 0, NULL },
 };
 
@@ -170,12 +180,17 @@ static int parse_globals(struct cli_ctx *ctx, int argc, char **argv, int *rc)
 
 int main(int argc, char **argv)
 {
-	struct cli_ctx ctx = { CLI_OUT_JSON, CLI_ERR_TEXT, 0, 0, NULL, NULL };
+	/* designated: fields added to cli_ctx start zeroed */
+	struct cli_ctx ctx = { .output = CLI_OUT_JSON, .errfmt = CLI_ERR_TEXT };
 	const struct cmd_spec *n;
 	int i, rc = 0;
 
 	/* A closed pipe must be an error we report (exit 9), not a signal. */
 	signal(SIGPIPE, SIG_IGN);
+	/* AMLR_CA_BUNDLE is the default of --ca-bundle. */
+	ctx.ca_bundle = getenv("AMLR_CA_BUNDLE");
+	if (ctx.ca_bundle && !*ctx.ca_bundle)
+		ctx.ca_bundle = NULL;
 	if (amlr_global_init() != AMLR_OK)
 		return cli_failf(&ctx, AMLR_EFAIL, "cannot initialise libcurl");
 	if (!(i = parse_globals(&ctx, argc, argv, &rc)))
@@ -193,6 +208,8 @@ int main(int argc, char **argv)
 		rc = 0;
 done:
 	rc = cli_finish(&ctx, rc);
+	amlr_arm_free(ctx.arm);
+	cli_auth_release(&ctx);
 	amlr_client_free(ctx.client);
 	amlr_global_cleanup();
 	return rc;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Parsing command lines against option tables, and printing help. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,12 @@ const struct cli_opt cli_global_opts[] = {
 	  "error format on stderr: text (default) or json", errfmt_choices, 0 },
 	{ "ca-bundle", 0, CLI_OPT_VALUE, "FILE",
 	  "trust the CA certificates in FILE instead of the system's", NULL,
+	  0 },
+	{ "cloud", 0, CLI_OPT_VALUE, "NAME|FILE",
+	  "AzureCloud (default), AzureChinaCloud, AzureUSGovernment or a profile",
+	  NULL, 0 },
+	{ "token-file", 0, CLI_OPT_VALUE, "FILE",
+	  "use the access token in FILE (first line) as the credential", NULL,
 	  0 },
 	{ "verbose", 'v', CLI_OPT_FLAG, NULL,
 	  "more detail on stderr (request ids of failures)", NULL, 0 },
@@ -61,6 +68,10 @@ int cli_apply_global(struct cli_ctx *ctx, const struct cli_opt *opt,
 							 : CLI_ERR_TEXT;
 	else if (strcmp(opt->name, "ca-bundle") == 0)
 		ctx->ca_bundle = value;
+	else if (strcmp(opt->name, "cloud") == 0)
+		ctx->cloud_arg = value;
+	else if (strcmp(opt->name, "token-file") == 0)
+		ctx->token_file = value;
 	else if (strcmp(opt->name, "verbose") == 0)
 		ctx->verbose = 1;
 	else if (strcmp(opt->name, "debug") == 0)
@@ -306,4 +317,40 @@ void cli_args_release(struct cli_args *a)
 	free(a->count);
 	free(a->positional);
 	memset(a, 0, sizeof(*a));
+}
+
+int cli_parse_duration(long *out, const char *text)
+{
+	static const long max = 3650L * 86400;
+	unsigned long v;
+	long unit;
+	char *end;
+
+	if (!text || text[0] < '0' || text[0] > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(text, &end, 10);
+	if (errno || (end[0] && end[1]))
+		return -1;
+	switch (end[0]) {
+	case '\0':
+	case 's':
+		unit = 1;
+		break;
+	case 'm':
+		unit = 60;
+		break;
+	case 'h':
+		unit = 3600;
+		break;
+	case 'd':
+		unit = 86400;
+		break;
+	default:
+		return -1;
+	}
+	if (v > (unsigned long)(max / unit))
+		return -1;
+	*out = (long)v * unit;
+	return 0;
 }

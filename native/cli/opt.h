@@ -79,6 +79,13 @@ void cli_print_help(const struct cli_usage *usage);
 int cli_usage_error(struct cli_ctx *ctx, const struct cli_usage *usage,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/*
+ * A duration with a unit: "90s", "30m", "24h", "7d" (a bare number is
+ * seconds), up to ten years, into seconds.  Returns 0, or -1 when
+ * malformed.
+ */
+int cli_parse_duration(long *out, const char *text);
+
 /* The global options, shared by every command. */
 extern const struct cli_opt cli_global_opts[];
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -302,4 +303,32 @@ int cli_confirm(const char *question)
 	if (!fgets(line, sizeof(line), stdin))
 		return 0;
 	return line[0] == 'y' || line[0] == 'Y';
+}
+
+char *cli_read_secret(const char *prompt)
+{
+	struct termios saved, quiet;
+	char line[1024];
+	char *s = NULL;
+	size_t n;
+	int tty = tcgetattr(STDIN_FILENO, &saved) == 0;
+
+	fputs(prompt, stderr);
+	fflush(stderr);
+	if (tty) {
+		quiet = saved;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	if (fgets(line, sizeof(line), stdin)) {
+		n = strcspn(line, "\r\n");
+		line[n] = '\0';
+		s = strdup(line);
+	}
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+		fputc('\n', stderr);
+	}
+	amlr_secret_wipe(line, sizeof(line));
+	return s;
 }

@@ -21,8 +21,11 @@ struct emu_caller {
  * the subscription.  Otherwise answers as ARM does, in @p resp: 401 with
  * `WWW-Authenticate: Bearer authorization_uri="...", error="invalid_token",
  * ...` and InvalidAuthenticationToken / ExpiredAuthenticationToken /
- * InvalidAuthenticationTokenAudience, or 403 AuthorizationFailed, or 404
- * SubscriptionNotFound for a subscription the seed does not have.
+ * InvalidAuthenticationTokenAudience / InvalidAuthenticationTokenTenant (a
+ * token of another tenant than the subscription's, pointing at the right
+ * one, as ARM does), or 403 AuthorizationFailed (a principal without a
+ * role there), or 404 SubscriptionNotFound for a subscription the seed
+ * does not have.
  *
  * @param[out] out the caller, when admitted (may be NULL)
  * @return 1 when admitted, 0 when @p resp holds the refusal

@@ -15,9 +15,15 @@
 #include "amlr/buf.h"
 #include "amlr/error.h"
 #include "amlr/fileio.h"
+#include "arm_store.h"
+#include "blob_store.h"
 #include "emu.h"
+#include "faults.h"
 #include "router.h"
+#include "seed.h"
 #include "server.h"
+#include "throttle.h"
+#include "tokens.h"
 
 #define PROG "amlretrain-emulator"
 #define DEFAULT_LISTEN "127.0.0.1:0"
@@ -369,6 +375,10 @@ static amlr_code env_text(amlr_buf *out, const struct emu_world *world,
 			     "export AMLR_EMULATOR_PID='%ld'\n",
 			     url, (long)getpid());
 	/* Services: rc = emu_<service>_env(out, world, url) here. */
+	if (rc == AMLR_OK)
+		rc = emu_identity_env(out, world, url);
+	if (rc == AMLR_OK)
+		rc = emu_blob_env(out, world, url);
 	return rc;
 }
 
@@ -381,7 +391,7 @@ int main(int argc, char **argv)
 	amlr_error err = AMLR_ERROR_INIT;
 	amlr_buf env = AMLR_BUF_INIT;
 	sigset_t stop;
-	int sig, env_written = 0;
+	int sig, env_written = 0, usage_error = 1;
 	amlr_code rc;
 
 	memset(&o, 0, sizeof(o));
@@ -400,6 +410,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 		goto done;
 	}
+	usage_error = 0; /* later errors are not about the command line */
 	if (o.version) {
 		printf("%s %s\nlibmicrohttpd %s\n", PROG, EMU_VERSION,
 		       MHD_get_version());
@@ -410,6 +421,18 @@ int main(int argc, char **argv)
 		goto done;
 	world.cfg = o.cfg;
 	/* Services: each emu_<service>_new() here, its _free() below. */
+	if ((rc = emu_faults_new(&world.faults, &err, &world.cfg)) != AMLR_OK ||
+	    (rc = emu_throttle_new(&world.throttle, &err, &world.cfg)) !=
+		    AMLR_OK)
+		goto done;
+	if ((rc = emu_seed_new(&world.seed, &err, o.cfg.seed_file)) !=
+		    AMLR_OK ||
+	    (rc = emu_tokens_new(&world.tokens, &err, &world.cfg)) != AMLR_OK)
+		goto done;
+	if ((rc = emu_arm_new(&world.arm, &err, &world)) != AMLR_OK)
+		goto done;
+	if ((rc = emu_blob_new(&world.blob, &err, o.cfg.state_dir)) != AMLR_OK)
+		goto done;
 	if ((rc = prepare_signals(&err, &stop)) != AMLR_OK)
 		goto done;
 	memset(&sopts, 0, sizeof(sopts));
@@ -417,9 +440,13 @@ int main(int argc, char **argv)
 	sopts.state_dir = o.cfg.state_dir;
 	sopts.verbose = o.cfg.verbose;
 	sopts.world = &world;
+	sopts.log_file = o.cfg.log_file;
+	sopts.tls_cert = o.cfg.tls_cert;
+	sopts.tls_key = o.cfg.tls_key;
 	if ((rc = emu_server_start(&srv, &err, &sopts)) != AMLR_OK)
 		goto done;
-	if ((rc = env_text(&env, &world, emu_server_url(srv))) != AMLR_OK) {
+	if ((rc = env_text(&env, &world, emu_server_url(srv))) != AMLR_OK ||
+	    (rc = emu_server_env(&env, srv)) != AMLR_OK) {
 		amlr_error_set(&err, rc, "out of memory");
 		goto done;
 	}
@@ -450,6 +477,12 @@ int main(int argc, char **argv)
 done:
 	emu_server_free(srv);
 	/* Services: each emu_<service>_free() here, in reverse order. */
+	emu_blob_free(world.blob);
+	emu_arm_free(world.arm);
+	emu_tokens_free(world.tokens);
+	emu_seed_free(world.seed);
+	emu_throttle_free(world.throttle);
+	emu_faults_free(world.faults);
 	if (env_written && unlink(o.env_file) != 0 && errno != ENOENT)
 		fprintf(stderr, PROG ": cannot remove '%s': %s\n", o.env_file,
 			strerror(errno));
@@ -458,7 +491,7 @@ done:
 				    "cannot write to standard output");
 	if (rc != AMLR_OK)
 		fprintf(stderr, PROG ": %s\n", err.message);
-	if (rc == AMLR_EINVAL)
+	if (rc == AMLR_EINVAL && usage_error)
 		fputs("usage: " PROG " [options]; see '" PROG " --help'\n",
 		      stderr);
 	amlr_buf_release(&env);

@@ -71,6 +71,12 @@ struct emu_req {
 	const char *body; /* NUL-terminated for convenience; "" when none */
 	size_t body_len;
 	const struct emu_ctx *ctx;
+	/*
+	 * Where the fault engine notes a fault it injected into this request,
+	 * for the logs: a buffer of EMU_FAULT_NOTE_SIZE (faults.h) set by the
+	 * server after emu_req_init(); NULL for none.
+	 */
+	char *note;
 
 	/* private: use emu_req_header(), emu_req_query(), emu_req_param() */
 	char *target_mem; /* the target as sent, split at '?' */
@@ -120,7 +126,11 @@ struct emu_route {
 	}
 
 /* The route tables, one per route file. */
+extern const struct emu_route emu_admin_routes[];
+extern const struct emu_route emu_arm_routes[];
+extern const struct emu_route emu_blob_routes[];
 extern const struct emu_route emu_health_routes[];
+extern const struct emu_route emu_identity_routes[];
 
 /**
  * Start a request from the method and the request target as sent

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "amlr/buf.h"
 #include "amlr/error.h"
 
 struct emu_world;
@@ -23,11 +24,47 @@ struct emu_listen {
 	socklen_t len;
 };
 
+/*
+ * What the server does with each request, in order:
+ *
+ *  1. reads the body (413 beyond EMU_BODY_MAX);
+ *  2. applies the fault world->faults picks for it (faults.h), unless
+ *     the path is under /_emulator/: a status or body fault is the
+ *     answer; a delay suspends the request (other requests are served
+ *     meanwhile), then goes on; a reset closes the connection; a
+ *     truncated response goes on and is cut when sent;
+ *  3. charges Resource Manager requests to world->throttle (throttle.h):
+ *     an empty budget answers 429; otherwise the response gets the
+ *     x-ms-ratelimit-remaining-subscription-* header;
+ *  4. routes it (router.h);
+ *  5. logs it: with verbose, "amlretrain-emulator: GET /path 200 1.2 ms"
+ *     on stderr; with log_file, one line in the access log:
+ *
+ *	2026-05-01T10:00:00.123Z GET /path 200 1.2 57 REQUEST-ID CLIENT-ID
+ *
+ *     time (UTC, when the request arrived), method, path as sent without
+ *     the query, status ("-" when none was sent: a reset, or the client
+ *     went away), duration in ms, body bytes sent, x-ms-request-id and
+ *     the request's x-ms-client-request-id ("-" when absent), then, when
+ *     a fault was injected, " fault=KIND[:DETAIL] fault-id=N" (as on
+ *     stderr).  Never a query string, another header or a body: no
+ *     secret reaches the log.
+ */
 struct emu_server_opts {
 	struct emu_listen listen;
 	const char *state_dir; /* handed to handlers; NULL for none */
-	struct emu_world *world; /* handed to handlers */
+	struct emu_world *world; /* handed to handlers; faults, throttle */
 	int verbose; /* a stderr line per request, libmicrohttpd's errors */
+	const char *log_file; /* the access log, appended, 0600; or NULL */
+	/*
+	 * https with this certificate (PEM; may hold the chain after it) and
+	 * its unencrypted key; both or neither.  A self-signed certificate
+	 * is its own CA: emu_server_env() points AMLR_CA_BUNDLE at the file.
+	 * For a certificate signed by a CA, append the CA's certificate to
+	 * the file, which then serves as the bundle too.
+	 */
+	const char *tls_cert;
+	const char *tls_key;
 };
 
 /* A running server; opaque. */
@@ -49,14 +86,28 @@ amlr_code emu_server_parse_listen(struct emu_listen *out, amlr_error *err,
  *
  * @param[out] out the running server, owned by the caller
  * @return AMLR_OK; AMLR_ENET when the address cannot be bound or served
- *	(in use, not local); AMLR_EFAIL without memory
+ *	(in use, not local); AMLR_EIO when the access log cannot be opened
+ *	or a TLS file cannot be read; AMLR_EINVAL when a TLS file is not a
+ *	PEM certificate or unencrypted key, or they do not match;
+ *	AMLR_EFAIL without memory
  * Ownership: *out is the caller's, for emu_server_free().
  */
 amlr_code emu_server_start(struct emu_server **out, amlr_error *err,
 			   const struct emu_server_opts *opts);
 
-/** "http://127.0.0.1:PORT", the bound port filled in.  Borrowed. */
+/**
+ * "http://127.0.0.1:PORT" ("https://..." with TLS), the bound port filled
+ * in.  Borrowed.
+ */
 const char *emu_server_url(const struct emu_server *srv);
+
+/**
+ * Append the server's exports for the env file: with TLS,
+ * `export AMLR_CA_BUNDLE='/absolute/path/of/the/cert.pem'`; else nothing.
+ *
+ * @return AMLR_OK; AMLR_EFAIL without memory
+ */
+amlr_code emu_server_env(amlr_buf *out, const struct emu_server *srv);
 
 /** Stop serving (open connections are closed) and free; accepts NULL. */
 void emu_server_free(struct emu_server *srv);

@@ -375,8 +375,23 @@ const char *amlr_client_correlation_id(const amlr_client *client)
 	return client->correlation_id;
 }
 
-/* https anywhere; http only to loopback, which also bypasses any proxy. */
-static amlr_code check_url(amlr_client *c, const char *url, int *loopback)
+/* 169.254.0.0/16 in dotted form (IMDS, App Service identity). */
+static int is_link_local(const char *host)
+{
+	int a, b, c, d;
+	char tail;
+
+	return strncmp(host, "169.254.", 8) == 0 &&
+	       sscanf(host, "%d.%d.%d.%d%c", &a, &b, &c, &d, &tail) == 4 &&
+	       c >= 0 && c <= 255 && d >= 0 && d <= 255;
+}
+
+/*
+ * https anywhere; http only to loopback (or with AMLR_REQ_LINK_LOCAL to
+ * 169.254.0.0/16), which also bypasses any proxy.
+ */
+static amlr_code check_url(amlr_client *c, const char *url, int *loopback,
+			   unsigned flags)
 {
 	CURLU *u = curl_url();
 	char *scheme = NULL, *host = NULL;
@@ -394,7 +409,8 @@ static amlr_code check_url(amlr_client *c, const char *url, int *loopback)
 		amlr_error_set(&c->err, rc, "invalid URL '%s'", where);
 		goto done;
 	}
-	*loopback = amlr_http__is_loopback(host);
+	*loopback = amlr_http__is_loopback(host) ||
+		    ((flags & AMLR_REQ_LINK_LOCAL) && is_link_local(host));
 	if (strcmp(scheme, "https") != 0 &&
 	    !(strcmp(scheme, "http") == 0 && *loopback)) {
 		amlr_error_set(
@@ -465,7 +481,14 @@ static void setup_transfer(amlr_client *c, const amlr_request *req,
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-	if (c->opts.connect_timeout_ms > 0)
+	if (req->flags & AMLR_REQ_PROBE)
+		curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+				 c->opts.connect_timeout_ms > 0 &&
+						 c->opts.connect_timeout_ms <
+							 1000
+					 ? c->opts.connect_timeout_ms
+					 : 1000L);
+	else if (c->opts.connect_timeout_ms > 0)
 		curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
 				 c->opts.connect_timeout_ms);
 	if (c->opts.timeout_ms > 0)
@@ -596,7 +619,7 @@ amlr_code amlr_http_send(amlr_response **out, amlr_client *c,
 		rc = amlr_error_set(&c->err, AMLR_EINVAL, "no HTTP method");
 		goto done;
 	}
-	if ((rc = check_url(c, req->url, &loopback)) != AMLR_OK)
+	if ((rc = check_url(c, req->url, &loopback, req->flags)) != AMLR_OK)
 		goto done;
 	new_guid(request_id);
 	if ((rc = build_headers(&headers, c, req, request_id)) != AMLR_OK ||
@@ -628,7 +651,8 @@ amlr_code amlr_http_send(amlr_response **out, amlr_client *c,
 			retry = transient(cc) &&
 				(!non_idem || never_sent(cc, request_size));
 		}
-		if (!retry || attempt >= c->opts.retry.max_attempts)
+		if (!retry || attempt >= c->opts.retry.max_attempts ||
+		    (req->flags & AMLR_REQ_PROBE))
 			break;
 		if (cc != CURLE_OK || !server_delay(&delay, resp))
 			delay = amlr_retry_backoff_ms(&c->opts.retry, attempt,
@@ -649,18 +673,22 @@ amlr_code amlr_http_send(amlr_response **out, amlr_client *c,
 		sleep_ms(delay);
 	}
 	if (cc != CURLE_OK) {
-		rc = amlr_error_set(
-			&c->err,
-			cc == CURLE_ABORTED_BY_CALLBACK ? AMLR_EIO : AMLR_ENET,
-			"%s %s: %s", req->method, where,
-			c->curl_err[0] ? c->curl_err : curl_easy_strerror(cc));
+		/* A body cut short is a reply we cannot use: the server's
+		 * fault; the rest are the network's, or ours. */
+		rc = amlr_error_set(&c->err,
+				    cc == CURLE_ABORTED_BY_CALLBACK ? AMLR_EIO
+				    : cc == CURLE_PARTIAL_FILE ? AMLR_ESERVER
+							       : AMLR_ENET,
+				    "%s %s: %s", req->method, where,
+				    c->curl_err[0] ? c->curl_err
+						   : curl_easy_strerror(cc));
 		snprintf(c->err.request_id, sizeof(c->err.request_id), "%s",
 			 request_id);
 		goto done;
 	}
 	trace_bodies(c, req, resp);
 	resp->status = status;
-	if (status >= 400) {
+	if (status >= 400 && !(req->flags & AMLR_REQ_ANY_STATUS)) {
 		const char *rid = amlr_response_header(resp, "x-ms-request-id");
 
 		if (!rid)

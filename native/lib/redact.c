@@ -8,10 +8,15 @@
 
 /* Header lines whose whole value is a secret. */
 static const char *const secret_headers[] = {
-	"authorization",     "proxy-authorization",
-	"api-key",	     "ocp-apim-subscription-key",
-	"x-identity-header", "cookie",
-	"set-cookie",	     NULL,
+	"authorization",
+	"proxy-authorization",
+	"api-key",
+	"ocp-apim-subscription-key",
+	"x-identity-header",
+	"cookie",
+	"set-cookie",
+	"secret", /* MSI_SECRET of legacy managed identity */
+	NULL,
 };
 
 /* `name=value` pairs in queries, forms and SAS tokens. */

@@ -54,6 +54,13 @@ typedef struct amlr_client_opts {
 
 /* Request flags. */
 #define AMLR_REQ_NON_IDEMPOTENT 1u /* retry only if never sent */
+/* Also accept http:// to 169.254.0.0/16 (IMDS, App Service identity
+ * endpoints), never through a proxy. */
+#define AMLR_REQ_LINK_LOCAL 2u
+/* One attempt, connect timeout 1 s at most: is anything listening? */
+#define AMLR_REQ_PROBE 4u
+/* A final 4xx/5xx is returned as a response (AMLR_OK), not an error. */
+#define AMLR_REQ_ANY_STATUS 8u
 
 typedef struct amlr_request {
 	const char *method; /* "GET", "PUT", "PATCH", "POST", "DELETE", ... */
@@ -112,7 +119,8 @@ AMLR_EXTERN const char *amlr_client_correlation_id(const amlr_client *client);
  * @return AMLR_OK; for a final 4xx/5xx the code of
  *         amlr_code_from_http() with Azure's code, message and request id
  *         on the client; AMLR_EINVAL (bad URL or request), AMLR_ENET
- *         (connect, TLS, timeout), AMLR_EIO (body file), AMLR_EFAIL
+ *         (connect, TLS, timeout, reset), AMLR_ESERVER (a body cut short),
+ *         AMLR_EIO (body file), AMLR_EFAIL
  * Ownership: *out belongs to the caller (amlr_response_free()).
  */
 AMLR_EXTERN amlr_code amlr_http_send(amlr_response **out, amlr_client *client,

@@ -20,7 +20,8 @@ extern "C" {
  * Append @p text to @p out with every secret value replaced by
  * "REDACTED":
  *  - header values of Authorization, Proxy-Authorization, api-key,
- *    Ocp-Apim-Subscription-Key, X-IDENTITY-HEADER, Cookie, Set-Cookie;
+ *    Ocp-Apim-Subscription-Key, X-IDENTITY-HEADER, Cookie, Set-Cookie,
+ *    secret (legacy managed identity's MSI_SECRET);
  *  - SAS signatures (`sig=` in a query or SAS token);
  *  - `AccountKey=` and `SharedAccessSignature=` in connection strings;
  *  - form fields client_secret, client_assertion, assertion, password,
