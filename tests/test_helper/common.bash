@@ -15,6 +15,10 @@ export AMLR_ROOT AMLR_BUILD PATH
 # Nothing a test does may touch the real home or reach a real service.
 export HOME="${BATS_TEST_TMPDIR:-${BATS_FILE_TMPDIR:-/tmp}}"
 unset AMLR_ACCESS_TOKEN AZURE_CLIENT_SECRET AZURE_STORAGE_CONNECTION_STRING
+# The credential chain's last resort probes IMDS (169.254.169.254): point
+# it at a closed loopback port so that no test ever leaves the machine.
+export AZURE_POD_IDENTITY_AUTHORITY_HOST='http://127.0.0.1:9/'
+
 
 # The last line of $stderr (set by `run --separate-stderr`), where
 # --error-format json puts its one JSON object.
