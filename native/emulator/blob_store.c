@@ -702,8 +702,9 @@ amlr_code emu_blob_env(amlr_buf *out, const struct emu_world *world,
 		a = &world->seed->storage[0];
 	return amlr_buf_printf(
 		out,
-		"export AZURE_STORAGE_CONNECTION_STRING='DefaultEndpointsProtocol=http;AccountName=%s;AccountKey=%s;BlobEndpoint=%s/%s;'\n",
-		a->name, a->key, url, a->name);
+		"export AZURE_STORAGE_CONNECTION_STRING='DefaultEndpointsProtocol=%s;AccountName=%s;AccountKey=%s;BlobEndpoint=%s/%s;'\n",
+		strncmp(url, "https:", 6) == 0 ? "https" : "http", a->name,
+		a->key, url, a->name);
 }
 
 /* --- containers --------------------------------------------------------- */

@@ -348,7 +348,25 @@ static int authorize(struct emu_req *req, struct emu_resp *resp,
 		     const struct op *op)
 {
 	const char *auth = emu_req_header(req, "Authorization");
+	const char *version = emu_req_header(req, "x-ms-version");
+	time_t t;
 
+	/* Every authorised request names its version (a SAS has sv). */
+	if (auth && !version)
+		return storage_error(
+			       req, resp, 400, "MissingRequiredHeader",
+			       "An HTTP header that's mandatory for this request is not specified.",
+			       "x-ms-version") == AMLR_OK
+			       ? 0
+			       : -1;
+	if (version && (strlen(version) != 10 ||
+			amlr_sas_parse_time(&t, version) != AMLR_OK))
+		return storage_error(
+			       req, resp, 400, "InvalidHeaderValue",
+			       "The value for one of the HTTP headers is not in the correct format.",
+			       "x-ms-version") == AMLR_OK
+			       ? 0
+			       : -1;
 	if (auth)
 		return shared_key(req, resp, account, key, auth);
 	if (emu_req_query(req, "sig"))

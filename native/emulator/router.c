@@ -474,7 +474,11 @@ amlr_code emu_router_dispatch(struct emu_resp *resp, struct emu_req *req)
 	int head = strcmp(req->method, "HEAD") == 0;
 	amlr_code rc;
 
-	for (t = 0; route_tables[t] && !route; t++) {
+	/*
+	 * A service that knows the path but not the method answers 405: the
+	 * tables after it (the blob service's catch-all last) are not asked.
+	 */
+	for (t = 0; route_tables[t] && !route && !get && !nallow; t++) {
 		for (r = route_tables[t]; r->pattern && !route; r++) {
 			if (match(r->pattern, req->raw_path, NULL) != 1)
 				continue;

@@ -138,7 +138,7 @@ make_container() {
 @test "auth: a tampered signature is refused, 403 AuthenticationFailed" {
   local q
   q="$(service_sas rl c emu-c1)"
-  run -0 req GET /emu-c1 "restype=container&comp=list&${q/sig=?/sig=A}"
+  run -0 req GET /emu-c1 "restype=container&comp=list&${q%%&sig=*}&sig=$(printf 'A%.0s' {1..43})%3D"
   assert_output 403
   assert_equal "$(error_code)" AuthenticationFailed
   # Any signed field changed breaks the signature too.
@@ -190,6 +190,18 @@ make_container() {
     "${AMLR_EMULATOR_URL}/${ACCT}/models?restype=container"
   assert_output 403
   assert_equal "$(error_code)" AuthenticationFailed
+}
+
+@test "x-ms-version: required with Shared Key, a date when given" {
+  run -0 curl -sS -o "${BATS_TEST_TMPDIR}/body" -w '%{http_code}' \
+    -H 'Authorization: SharedKey devstoreaccount1:AAAA' \
+    "${AMLR_EMULATOR_URL}/${ACCT}/emu-c1?restype=container&comp=list"
+  assert_output 400
+  assert_equal "$(error_code)" MissingRequiredHeader
+  run -0 req GET /emu-c1 "restype=container&comp=list&$(service_sas l c emu-c1)" \
+    -H 'x-ms-version: latest'
+  assert_output 400
+  assert_equal "$(error_code)" InvalidHeaderValue
 }
 
 @test "Shared Key: a fresh signed request passes, a wrong key fails" {

@@ -83,7 +83,10 @@ setup() {
   amlretrain blob upload -c sas -n t.txt -f "${BATS_TEST_TMPDIR}/small.txt" \
     --create-container >/dev/null
   url="$(amlretrain blob sas -c sas -n t.txt -p r -e 1h | jq -r .url)"
-  run -0 curl -sS -o /dev/null -w '%{http_code}' "${url/&sig=?/&sig=A}"
+  # Another well-formed signature (a malformed one makes Azurite answer
+  # 500): 43 base64 digits and '='.
+  run -0 curl -sS -o /dev/null -w '%{http_code}' \
+    "${url%%&sig=*}&sig=$(printf 'A%.0s' {1..43})%3D"
   assert_output 403
   run -0 curl -sS -o /dev/null -w '%{http_code}' "${url/sp=r/sp=rw}"
   assert_output 403

@@ -145,6 +145,7 @@ AMLR_EXTERN void amlr_blob_set_progress_cb(amlr_blob *blob,
  *	be NULL)
  * @return AMLR_OK, AMLR_EINVAL (invalid name), AMLR_EAUTH, AMLR_ENET,
  *	AMLR_ESERVER, ...: the code of the reply (error.h)
+ * Ownership: nothing kept; details on amlr_blob_error().
  */
 AMLR_EXTERN amlr_code amlr_blob_container_create(int *created, amlr_blob *blob,
 						 const char *container);
@@ -153,6 +154,7 @@ AMLR_EXTERN amlr_code amlr_blob_container_create(int *created, amlr_blob *blob,
  * Delete a container and its blobs.
  *
  * @return AMLR_OK, AMLR_ENOTFOUND, AMLR_EAUTH, ...
+ * Ownership: nothing kept.
  */
 AMLR_EXTERN amlr_code amlr_blob_container_delete(amlr_blob *blob,
 						 const char *container);
@@ -219,6 +221,7 @@ typedef int (*amlr_blob_list_cb)(const amlr_blob_props *item, void *payload);
  * @param page_size maxresults per request; 0 for the service's default
  * @return AMLR_OK (also when @p cb stopped it), AMLR_ENOTFOUND,
  *	AMLR_ESERVER (unparseable XML), ...
+ * Ownership: each item is borrowed for the callback's duration.
  */
 AMLR_EXTERN amlr_code amlr_blob_list(amlr_blob *blob, const char *container,
 				     const char *prefix, const char *delimiter,
@@ -229,6 +232,7 @@ AMLR_EXTERN amlr_code amlr_blob_list(amlr_blob *blob, const char *container,
  * Delete a blob.
  *
  * @return AMLR_OK, AMLR_ENOTFOUND, AMLR_EAUTH, ...
+ * Ownership: nothing kept.
  */
 AMLR_EXTERN amlr_code amlr_blob_delete(amlr_blob *blob, const char *container,
 				       const char *name);
@@ -250,6 +254,8 @@ AMLR_EXTERN amlr_code amlr_blob_sas_url(char **out, amlr_blob *blob,
 /**
  * Whether @p name is a valid container name (3-63 of a-z, 0-9, '-', not
  * starting or ending with '-', no "--").
+ *
+ * @return 1 or 0
  */
 AMLR_EXTERN int amlr_blob_container_name_valid(const char *name);
 

@@ -56,6 +56,7 @@ typedef struct amlr_sas_values {
  * version: with the encryption-scope line from 2020-12-06 on).
  *
  * @return AMLR_OK or AMLR_EFAIL
+ * Ownership: appended to the caller's @p out; nothing kept.
  */
 AMLR_EXTERN amlr_code amlr_sas_account_string_to_sign(amlr_buf *out,
 						      const char *account,
@@ -68,6 +69,7 @@ AMLR_EXTERN amlr_code amlr_sas_account_string_to_sign(amlr_buf *out,
  * (2015-04-05, 2018-11-09, 2020-12-06 and later).
  *
  * @return AMLR_OK or AMLR_EFAIL
+ * Ownership: appended to the caller's @p out; nothing kept.
  */
 AMLR_EXTERN amlr_code amlr_sas_service_string_to_sign(amlr_buf *out,
 						      const char *account,

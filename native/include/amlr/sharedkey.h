@@ -63,6 +63,7 @@ AMLR_EXTERN amlr_code amlr_sharedkey_hmac(char out[AMLR_SHAREDKEY_SIG_SIZE],
  * Whether @p key is a usable account key: non-empty, valid base64.
  *
  * @return 1 or 0
+ * Ownership: nothing kept; the decoded key is wiped.
  */
 AMLR_EXTERN int amlr_sharedkey_key_valid(const char *key);
 
