@@ -208,6 +208,11 @@ lint:
 		echo 'lint: the libraries never print, exit or read the environment'; \
 		exit 1; fi
 	$(Q)shellcheck -x $(SHELL_FILES)
+	$(Q)ref=../shared/reference; if [ -d "$$ref" ]; then \
+		for d in README.md arm-machinelearning recorded-sessions; do \
+			diff -rq "$$ref/$$d" "tests/fixtures/reference/$$d" || \
+			{ echo "lint: tests/fixtures/reference/$$d differs from $$ref"; exit 1; }; \
+		done; fi
 	@echo 'lint: ok'
 
 format:

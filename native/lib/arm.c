@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* Resource Manager: bearer-token requests, paging, long-running operations. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,24 +268,6 @@ done:
 	return rc;
 }
 
-static unsigned long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000 +
-	       (unsigned long long)ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(unsigned long long ms)
-{
-	struct timespec ts = { (time_t)(ms / 1000),
-			       (long)(ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 static int terminal(const char *status)
 {
 	return status && (strcasecmp(status, "Succeeded") == 0 ||
@@ -368,7 +349,7 @@ amlr_code amlr_arm_wait(amlr_json **out, amlr_arm *arm,
 	const char *url, *status = NULL, *rid;
 	char *monitor_url = NULL, *initial_rid = NULL;
 	enum monitor how;
-	unsigned long long start = now_ms(), wait;
+	unsigned long long start = amlr_http__now_ms(), wait;
 	long code;
 	amlr_code rc = AMLR_OK;
 
@@ -397,15 +378,16 @@ amlr_code amlr_arm_wait(amlr_json **out, amlr_arm *arm,
 	}
 	wait = next_wait(arm, initial, 0);
 	for (;;) {
-		if (now_ms() - start + wait > arm->opts.lro_timeout_ms) {
+		if (amlr_http__now_ms() - start + wait >
+		    arm->opts.lro_timeout_ms) {
 			rc = amlr_error_set(
 				amlr_client__err(arm->client), AMLR_ENET,
 				"the operation was still %s after %llu s",
 				status ? status : "running",
-				(now_ms() - start) / 1000);
+				(amlr_http__now_ms() - start) / 1000);
 			goto done;
 		}
-		sleep_ms(wait);
+		amlr_http__sleep_ms(wait);
 		amlr_json_free(doc);
 		doc = NULL;
 		amlr_response_free(poll);
@@ -417,7 +399,7 @@ amlr_code amlr_arm_wait(amlr_json **out, amlr_arm *arm,
 					NULL, 0)) != AMLR_OK)
 			goto done;
 		p.polls++;
-		p.elapsed_ms = now_ms() - start;
+		p.elapsed_ms = amlr_http__now_ms() - start;
 		if (how == BY_LOCATION) {
 			code = amlr_response_status(poll);
 			status = code == 202 ? "InProgress" : "Succeeded";

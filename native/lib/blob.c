@@ -15,7 +15,6 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include "amlr/blob.h"
 #include "amlr/fileio.h"
@@ -115,42 +114,6 @@ struct job {
 };
 
 /* --- small helpers ------------------------------------------------------ */
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void new_guid(char out[GUID_SIZE])
-{
-	unsigned char b[16];
-	struct timespec ts;
-
-	if (RAND_bytes(b, sizeof(b)) != 1) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		memset(b, 0x5a, sizeof(b));
-		memcpy(b, &ts, sizeof(ts) < sizeof(b) ? sizeof(ts) : sizeof(b));
-	}
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	snprintf(out, GUID_SIZE,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-		 "%02x%02x%02x%02x%02x%02x",
-		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
-		 b[10], b[11], b[12], b[13], b[14], b[15]);
-}
-
-static uint32_t random_u32(void)
-{
-	uint32_t r = 0;
-
-	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
-		r = (uint32_t)time(NULL) * 2654435761u;
-	return r;
-}
 
 static amlr_code oom(amlr_blob *b)
 {
@@ -599,7 +562,7 @@ static int transient(CURLcode cc)
 static int schedule_retry(amlr_blob *b, struct slot *s, int use_server)
 {
 	const amlr_retry_policy *p = &b->opts.http.retry;
-	uint64_t delay = 0, now = now_ms();
+	uint64_t delay = 0, now = amlr_http__now_ms();
 	int given;
 
 	if (s->attempt >= p->max_attempts)
@@ -610,7 +573,8 @@ static int schedule_retry(amlr_blob *b, struct slot *s, int use_server)
 		 amlr_retry_parse_after(&delay, rh_get(s, "Retry-After"),
 					time(NULL)));
 	if (!given)
-		delay = amlr_retry_backoff_ms(p, s->attempt, random_u32());
+		delay = amlr_retry_backoff_ms(p, s->attempt,
+					      amlr_http__random_u32());
 	if (now - s->first_ms + delay > p->max_total_ms)
 		return 0;
 	if (use_server)
@@ -722,7 +686,7 @@ static amlr_code pool_run(amlr_blob *b, struct job *job)
 	if (job->width > b->nslots)
 		job->width = b->nslots;
 	for (;;) {
-		now = now_ms();
+		now = amlr_http__now_ms();
 		wait = 250;
 		busy = 0;
 		for (i = 0; i < job->width && rc == AMLR_OK; i++) {
@@ -740,7 +704,7 @@ static amlr_code pool_run(amlr_blob *b, struct job *job)
 				} else {
 					s->attempt = 1;
 					s->first_ms = now;
-					new_guid(s->request_id);
+					amlr_http__new_guid(s->request_id);
 					rc = start(b, s);
 				}
 			} else if (s->state == WAITING &&
@@ -878,10 +842,7 @@ static amlr_code setup(amlr_blob *b, const amlr_blob_opts *opts)
 		b->opts.parallel = MAX_PARALLEL;
 	if (!b->opts.http.retry.max_attempts)
 		b->opts.http.retry.max_attempts = 1;
-	if (amlr_buf_printf(&ua, "amlretrain/%s %s", AMLR_VERSION,
-			    curl_version()) != AMLR_OK ||
-	    (b->opts.http.user_agent &&
-	     amlr_buf_printf(&ua, " %s", b->opts.http.user_agent) != AMLR_OK) ||
+	if (amlr_http__user_agent(&ua, b->opts.http.user_agent) != AMLR_OK ||
 	    !(b->user_agent = amlr_buf_detach(&ua)))
 		goto fail;
 	if (b->opts.http.ca_bundle &&
@@ -897,7 +858,7 @@ static amlr_code setup(amlr_blob *b, const amlr_blob_opts *opts)
 		snprintf(b->correlation_id, sizeof(b->correlation_id), "%s",
 			 b->opts.http.correlation_id);
 	else
-		new_guid(b->correlation_id);
+		amlr_http__new_guid(b->correlation_id);
 	b->opts.http.correlation_id = b->correlation_id;
 	if (!(b->multi = curl_multi_init()))
 		goto fail;

@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
-#include <openssl/rand.h>
 
 #include "amlr/http.h"
 #include "amlr/redact.h"
@@ -20,7 +19,7 @@
 #include "amlr/version.h"
 #include "http_internal.h"
 
-#define GUID_LEN 36
+#define GUID_LEN (AMLR_HTTP__GUID_SIZE - 1)
 #define TRACE_BODY_MAX 4096
 
 struct header {
@@ -57,52 +56,6 @@ struct body_src {
 };
 
 /* --- small helpers ------------------------------------------------------ */
-
-static void new_guid(char out[GUID_LEN + 1])
-{
-	unsigned char b[16];
-
-	if (RAND_bytes(b, sizeof(b)) != 1) {
-		/* Not a secret: uniqueness is all a request id needs. */
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		memcpy(b, &ts, sizeof(ts) < sizeof(b) ? sizeof(ts) : sizeof(b));
-	}
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
-	snprintf(out, GUID_LEN + 1,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-		 "%02x%02x%02x%02x%02x%02x",
-		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
-		 b[10], b[11], b[12], b[13], b[14], b[15]);
-}
-
-static uint32_t random_u32(void)
-{
-	uint32_t r = 0;
-
-	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
-		r = (uint32_t)time(NULL) * 2654435761u;
-	return r;
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(uint64_t ms)
-{
-	struct timespec ts = { (time_t)(ms / 1000),
-			       (long)(ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
 
 static void trace(amlr_client *c, amlr_trace_kind kind, const char *text,
 		  size_t len)
@@ -313,11 +266,7 @@ amlr_code amlr_client_new(amlr_client **out, const amlr_client_opts *opts)
 	c->opts = *opts;
 	if (c->opts.retry.max_attempts == 0)
 		c->opts.retry.max_attempts = 1;
-	if (amlr_buf_printf(&ua, "amlretrain/%s %s", AMLR_VERSION,
-			    curl_version()) != AMLR_OK)
-		goto done;
-	if (opts->user_agent &&
-	    amlr_buf_printf(&ua, " %s", opts->user_agent) != AMLR_OK)
+	if (amlr_http__user_agent(&ua, opts->user_agent) != AMLR_OK)
 		goto done;
 	if (!(c->user_agent = amlr_buf_detach(&ua)))
 		goto done;
@@ -329,7 +278,7 @@ amlr_code amlr_client_new(amlr_client **out, const amlr_client_opts *opts)
 		snprintf(c->correlation_id, sizeof(c->correlation_id), "%s",
 			 opts->correlation_id);
 	else
-		new_guid(c->correlation_id);
+		amlr_http__new_guid(c->correlation_id);
 	c->opts.correlation_id = c->correlation_id;
 	if (!(c->curl = curl_easy_init()))
 		goto done;
@@ -606,7 +555,7 @@ amlr_code amlr_http_send(amlr_response **out, amlr_client *c,
 	struct curl_slist *headers = NULL;
 	struct body_src body = { NULL, -1, 0, 0 };
 	amlr_response *resp = NULL;
-	uint64_t start = now_ms(), delay;
+	uint64_t start = amlr_http__now_ms(), delay;
 	unsigned attempt;
 	int loopback = 0, retry, non_idem;
 	long request_size, status = 0;
@@ -621,7 +570,7 @@ amlr_code amlr_http_send(amlr_response **out, amlr_client *c,
 	}
 	if ((rc = check_url(c, req->url, &loopback, req->flags)) != AMLR_OK)
 		goto done;
-	new_guid(request_id);
+	amlr_http__new_guid(request_id);
 	if ((rc = build_headers(&headers, c, req, request_id)) != AMLR_OK ||
 	    (rc = open_body(&body, c, req)) != AMLR_OK)
 		goto done;
@@ -656,8 +605,9 @@ amlr_code amlr_http_send(amlr_response **out, amlr_client *c,
 			break;
 		if (cc != CURLE_OK || !server_delay(&delay, resp))
 			delay = amlr_retry_backoff_ms(&c->opts.retry, attempt,
-						      random_u32());
-		if (now_ms() - start + delay > c->opts.retry.max_total_ms)
+						      amlr_http__random_u32());
+		if (amlr_http__now_ms() - start + delay >
+		    c->opts.retry.max_total_ms)
 			break;
 		if (cc == CURLE_OK)
 			tracef(c,
@@ -670,7 +620,7 @@ amlr_code amlr_http_send(amlr_response **out, amlr_client *c,
 			       c->opts.retry.max_attempts - 1,
 			       (unsigned long long)delay,
 			       curl_easy_strerror(cc));
-		sleep_ms(delay);
+		amlr_http__sleep_ms(delay);
 	}
 	if (cc != CURLE_OK) {
 		/* A body cut short is a reply we cannot use: the server's

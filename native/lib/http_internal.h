@@ -4,6 +4,9 @@
 #define AMLR_HTTP_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "amlr/buf.h"
 
 #include "amlr/error.h"
 #include "amlr/http.h"
@@ -34,6 +37,23 @@ void amlr_http__url_for_message(char *out, size_t n, const char *url);
  * that report their own failures on it.
  */
 amlr_error *amlr_client__err(amlr_client *client);
+
+#define AMLR_HTTP__GUID_SIZE 37 /* "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx" */
+
+/* A fresh version-4 GUID, lower-case: request and correlation ids. */
+void amlr_http__new_guid(char out[AMLR_HTTP__GUID_SIZE]);
+
+/* A uniformly random number for backoff jitter (not a secret). */
+uint32_t amlr_http__random_u32(void);
+
+/* Milliseconds of the monotonic clock. */
+uint64_t amlr_http__now_ms(void);
+
+/* Sleep @p ms milliseconds, through signals. */
+void amlr_http__sleep_ms(uint64_t ms);
+
+/* "amlretrain/V libcurl/V" plus @p extra (may be NULL), appended. */
+amlr_code amlr_http__user_agent(amlr_buf *out, const char *extra);
 
 /* 1 when @p host (as in a URL: "[::1]" for IPv6) is a loopback host. */
 int amlr_http__is_loopback(const char *host);

@@ -10,12 +10,12 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
-#include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include "amlr/fileio.h"
 #include "amlr/secret.h"
+#include "http_internal.h"
 #include "jwt.h"
 
 #define CERT_FILE_MAX (1024 * 1024)
@@ -333,28 +333,6 @@ const char *amlr_jwt__signer_x5t_s256(const struct jwt_signer *s)
 	return s->x5t_s256;
 }
 
-static void new_guid(char out[37])
-{
-	unsigned char b[16];
-
-	if (RAND_bytes(b, sizeof(b)) != 1) {
-		/* uniqueness is all jti needs; time and address are enough */
-		uintptr_t p = (uintptr_t)out;
-		time_t t = time(NULL);
-
-		memset(b, 0, sizeof(b));
-		memcpy(b, &t, sizeof(t) < 8 ? sizeof(t) : 8);
-		memcpy(b + 8, &p, sizeof(p) < 8 ? sizeof(p) : 8);
-	}
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	snprintf(out, 37,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-		 "%02x%02x%02x%02x%02x%02x",
-		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
-		 b[10], b[11], b[12], b[13], b[14], b[15]);
-}
-
 /* Serialise @p doc compactly and append its base64url. */
 static amlr_code b64_json(amlr_buf *out, const amlr_json *doc)
 {
@@ -375,7 +353,7 @@ static amlr_code build_parts(amlr_buf *out, const struct jwt_signer *s,
 	char jti[37];
 	amlr_code rc;
 
-	new_guid(jti);
+	amlr_http__new_guid(jti);
 	if ((rc = amlr_json_new_object(&hdr)) != AMLR_OK ||
 	    (rc = amlr_json_set_str(hdr, "alg", "RS256")) != AMLR_OK ||
 	    (rc = amlr_json_set_str(hdr, "typ", "JWT")) != AMLR_OK ||

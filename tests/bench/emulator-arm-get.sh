@@ -11,7 +11,7 @@ readonly SCRIPT_DIR
 ROOT="$(cd "${SCRIPT_DIR}/../.." && pwd)"
 readonly ROOT
 AMLR_BUILD="${AMLR_BUILD:-${ROOT}/build}"
-EXAMPLE="${ROOT}/../shared/reference/arm-machinelearning/stable/2017-01-01/examples/putWebService.json"
+EXAMPLE="${ROOT}/tests/fixtures/reference/arm-machinelearning/stable/2017-01-01/examples/putWebService.json"
 readonly EXAMPLE
 
 # Globals for the EXIT trap: the emulator's pid and the scratch directory.

@@ -19,7 +19,7 @@ setup_file() {
   load '../test_helper/arm'
   emu_start --provisioning-delay 300
   arm_token
-  EXAMPLES="${AMLR_ROOT}/../shared/reference/arm-machinelearning/stable/2017-01-01/examples"
+  EXAMPLES="${AMLR_REFERENCE}/arm-machinelearning/stable/2017-01-01/examples"
   export EXAMPLES
 }
 

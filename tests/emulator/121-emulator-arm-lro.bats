@@ -15,7 +15,7 @@ setup() {
   load '../test_helper/common'
   load '../test_helper/emulator'
   load '../test_helper/arm'
-  EXAMPLES="${AMLR_ROOT}/../shared/reference/arm-machinelearning/stable/2017-01-01/examples"
+  EXAMPLES="${AMLR_REFERENCE}/arm-machinelearning/stable/2017-01-01/examples"
   jq '.parameters.createOrUpdatePayload' "${EXAMPLES}/putWebService.json" \
     >"${BATS_TEST_TMPDIR}/body.json"
 }

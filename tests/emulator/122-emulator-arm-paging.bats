@@ -17,7 +17,7 @@ setup_file() {
   arm_token
   local body="${BATS_FILE_TMPDIR}/body.json" name
   jq '.parameters.createOrUpdatePayload' \
-    "${AMLR_ROOT}/../shared/reference/arm-machinelearning/stable/2017-01-01/examples/putWebService.json" \
+    "${AMLR_REFERENCE}/arm-machinelearning/stable/2017-01-01/examples/putWebService.json" \
     >"${body}"
   # Five services in the first group (created out of order), two in the
   # second: 7 in the subscription.

@@ -15,7 +15,7 @@ setup() {
   load '../test_helper/arm'
   jq '.parameters.createOrUpdatePayload
       | .properties.keys = {"primary": "kept-primary", "secondary": "kept-secondary"}' \
-    "${AMLR_ROOT}/../shared/reference/arm-machinelearning/stable/2017-01-01/examples/putWebService.json" \
+    "${AMLR_REFERENCE}/arm-machinelearning/stable/2017-01-01/examples/putWebService.json" \
     >"${BATS_TEST_TMPDIR}/body.json"
   STATE="${BATS_TEST_TMPDIR}/emu-state"
 }

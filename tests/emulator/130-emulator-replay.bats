@@ -7,7 +7,7 @@
 
 bats_require_minimum_version 1.5.0
 
-RECORDINGS="${AMLR_ROOT:-$(cd "${BATS_TEST_DIRNAME}/../.." && pwd)}/../shared/reference/recorded-sessions"
+RECORDINGS="${AMLR_REFERENCE_DIR:-$(cd "${BATS_TEST_DIRNAME}/../.." && pwd)/tests/fixtures/reference}/recorded-sessions"
 
 # Deviations kept on purpose: "KIND SCOPE extra|missing FIELD  # reason"
 # (read by replay_session).
@@ -19,7 +19,7 @@ REPLAY_DEVIATIONS=(
 
 setup_file() {
   load '../test_helper/common'
-  [[ -d "${RECORDINGS}" ]] || RECORDINGS="${AMLR_ROOT}/../shared/reference/recorded-sessions"
+  [[ -d "${RECORDINGS}" ]] || RECORDINGS="${AMLR_REFERENCE}/recorded-sessions"
   export RECORDINGS
 }
 

@@ -361,7 +361,7 @@ statuses() {
 }
 
 @test "an lro-failed fault fails the operation the request starts, and is logged" {
-  local spec="${AMLR_ROOT}/../shared/reference/arm-machinelearning/stable/2017-01-01"
+  local spec="${AMLR_REFERENCE}/arm-machinelearning/stable/2017-01-01"
   jq '.parameters.createOrUpdatePayload' "${spec}/examples/putWebService.json" \
     >"${BATS_TEST_TMPDIR}/ws.json"
   emu_start --provisioning-delay 100 --log "${BATS_TEST_TMPDIR}/access.log"

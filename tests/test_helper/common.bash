@@ -10,7 +10,9 @@ bats_load_library bats-file
 AMLR_ROOT="$(cd "${BATS_TEST_DIRNAME}/../.." && pwd)"
 AMLR_BUILD="${AMLR_BUILD:-${AMLR_ROOT}/build}"
 PATH="${AMLR_BUILD}/bin:${PATH}"
-export AMLR_ROOT AMLR_BUILD PATH
+# The reference material (specs, recorded sessions), copied into the repo.
+AMLR_REFERENCE="${AMLR_REFERENCE_DIR:-${AMLR_ROOT}/tests/fixtures/reference}"
+export AMLR_ROOT AMLR_BUILD AMLR_REFERENCE PATH
 
 # Nothing a test does may touch the real home or reach a real service.
 export HOME="${BATS_TEST_TMPDIR:-${BATS_FILE_TMPDIR:-/tmp}}"

@@ -17,8 +17,9 @@
 #include "json_internal.h"
 
 /*
- * The ground truth is read in place: ../shared/reference/ (from the repo
- * root, where `make check-unit` runs), or $AMLR_REFERENCE_DIR.  Without it
+ * The ground truth is read from tests/fixtures/reference/ (a copy of
+ * ../shared/reference/; relative to the repo root, where `make check-unit`
+ * runs), or $AMLR_REFERENCE_DIR.  Without it
  * the tests fail: they must not pass by testing nothing.
  *
  *  - recorded-sessions/ (every .json): Microsoft's recordings of the AzureRM
@@ -43,7 +44,7 @@ static const char *ref_dir(void)
 	if (dir[0])
 		return dir;
 	snprintf(dir, sizeof(dir), "%s",
-		 env && *env ? env : "../shared/reference");
+		 env && *env ? env : "tests/fixtures/reference");
 	snprintf(probe, sizeof(probe), "%s/recorded-sessions/README.md", dir);
 	if (!(f = fopen(probe, "r"))) {
 		fail_msg("reference material not found at '%s' (run from the "
