@@ -215,6 +215,8 @@ static void print_json_error(const amlr_error *err)
 		amlr_json_set(e, "httpStatus", NULL);
 	amlr_json_set_str(e, "requestId",
 			  err->request_id[0] ? err->request_id : NULL);
+	amlr_json_set_str(e, "target", err->target[0] ? err->target : NULL);
+	amlr_json_set_str(e, "details", err->details[0] ? err->details : NULL);
 	amlr_json_set(doc, "error", e); /* steals e */
 	e = NULL;
 	if (amlr_json_serialize(&text, doc, 0) == AMLR_OK)
@@ -222,7 +224,7 @@ static void print_json_error(const amlr_error *err)
 done:
 	if (!text.len) /* out of memory: still one valid JSON line */
 		fprintf(stderr,
-			"{\"error\":{\"exitCode\":%d,\"category\":\"%s\",\"code\":null,\"message\":\"out of memory\",\"httpStatus\":null,\"requestId\":null}}\n",
+			"{\"error\":{\"exitCode\":%d,\"category\":\"%s\",\"code\":null,\"message\":\"out of memory\",\"httpStatus\":null,\"requestId\":null,\"target\":null,\"details\":null}}\n",
 			err->code, amlr_code_category(err->code));
 	amlr_buf_release(&text);
 	amlr_json_free(e);
@@ -231,8 +233,10 @@ done:
 
 static void print_text_error(struct cli_ctx *ctx, const amlr_error *err)
 {
-	fprintf(stderr, "amlretrain: %s\n",
-		err->message[0] ? err->message : amlr_strerror(err->code));
+	fprintf(stderr, "amlretrain: %s%s%s%s\n",
+		err->message[0] ? err->message : amlr_strerror(err->code),
+		err->details[0] ? " (" : "", err->details,
+		err->details[0] ? ")" : "");
 	if (!ctx->verbose || !err->request_id[0])
 		return;
 	if (err->http_status)

@@ -31,6 +31,8 @@ void amlr_error_clear(amlr_error *err)
 	err->service_code[0] = '\0';
 	err->message[0] = '\0';
 	err->request_id[0] = '\0';
+	err->target[0] = '\0';
+	err->details[0] = '\0';
 }
 
 amlr_code amlr_error_set(amlr_error *err, amlr_code code, const char *fmt, ...)

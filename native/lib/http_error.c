@@ -35,6 +35,32 @@ static const char *member(const amlr_json *obj, const char *lower,
 	return s ? s : amlr_json_get_str(obj, upper);
 }
 
+/* ARM's details, one "Code: message" each, as many as fit. */
+static void details_of(amlr_error *err, const amlr_json *details)
+{
+	const amlr_json *d;
+	const char *code, *msg;
+	size_t i, used = 0;
+	int n;
+
+	for (i = 0; i < amlr_json_len(details); i++) {
+		d = amlr_json_at(details, i);
+		code = member(d, "code", "Code");
+		msg = member(d, "message", "Message");
+		if (!code && !msg)
+			continue;
+		n = snprintf(err->details + used, sizeof(err->details) - used,
+			     "%s%s%s%s", used ? "; " : "", code ? code : "",
+			     code && msg ? ": " : "", msg ? msg : "");
+		if (n < 0 || (size_t)n >= sizeof(err->details) - used)
+			break;
+		used += (size_t)n;
+	}
+	for (i = 0; i < used; i++)
+		if (err->details[i] == '\n' || err->details[i] == '\r')
+			err->details[i] = ' ';
+}
+
 static int from_json(amlr_error *err, const char *body, size_t len)
 {
 	amlr_json *doc = NULL, *e;
@@ -61,6 +87,11 @@ static int from_json(amlr_error *err, const char *body, size_t len)
 	if (code)
 		copy_field(err->service_code, sizeof(err->service_code), code,
 			   1);
+	if (amlr_json_type_of(e) == AMLR_JSON_OBJECT) {
+		copy_field(err->target, sizeof(err->target),
+			   member(e, "target", "Target"), 1);
+		details_of(err, amlr_json_get(e, "details"));
+	}
 	if (msg && *msg)
 		copy_field(err->message, sizeof(err->message), msg, one_line);
 	amlr_json_free(doc);

@@ -316,3 +316,31 @@ model_uri() {
   run -4 --separate-stderr amlretrain webservice rollback -n never-changed
   assert_regex "${stderr_lines[0]}" "no backup of web service 'never-changed'"
 }
+
+@test "a principal without a role on the subscription gets exit 3 (403)" {
+  local secret
+  secret="$(jq -r '.servicePrincipals[] | select(.displayName == "amlretrain-no-access")
+    | .secrets[0] | if type == "object" then (.value // .secret) else . end' \
+    "${AMLR_ROOT}/manifests/emulator/default-seed.json")"
+  AZURE_CLIENT_ID="$(jq -r '.servicePrincipals[] | select(.displayName == "amlretrain-no-access") | .clientId' \
+    "${AMLR_ROOT}/manifests/emulator/default-seed.json")" \
+    AZURE_CLIENT_SECRET="${secret}" \
+    run -3 --separate-stderr amlretrain --error-format json webservice list
+  jq -e '.error.httpStatus == 403 and .error.code == "AuthorizationFailed"' \
+    <<<"$(last_stderr_line)"
+}
+
+@test "moving a web service to another storage account is refused with the service's reason" {
+  local f="${BATS_TEST_TMPDIR}/other-account.json"
+  new_ws ws-storage
+  amlretrain webservice export -n ws-storage --out - \
+    | jq '.properties.storageAccount = {name: "otheraccount", key: "b3RoZXI="}' >"${f}"
+  run --separate-stderr amlretrain --error-format json webservice update \
+    -n ws-storage --file "${f}"
+  assert [ "${status}" -ne 0 ]
+  jq -e '(.error.details // "" | contains("CannotChangeStorageAccount"))
+    or .error.code == "CannotChangeStorageAccount"' <<<"$(last_stderr_line)"
+  # Refused, and nothing changed.
+  run -0 amlretrain webservice get -n ws-storage
+  jq -e '.properties.storageAccount.name != "otheraccount"' <<<"${output}"
+}

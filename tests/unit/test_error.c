@@ -102,6 +102,27 @@ static void test_error__arm_envelope(void **state)
 	assert_string_equal(e.request_id, "rid-1");
 }
 
+static void test_error__arm_target_and_details(void **state)
+{
+	/* The provider's 404 as tests/fixtures/reference/recorded-sessions
+	 * show it: a generic code, the specific one in details. */
+	static const char body[] =
+		"{\"error\":{\"code\":\"NotFound\",\"message\":\"The specified resource was not found.\",\"target\":\"ws1\",\"details\":[{\"code\":\"WebServiceNotFound\",\"message\":\"No Web Service could be found with the provided name: ws1.\"},{\"code\":\"Second\"}]}}";
+	amlr_error e = AMLR_ERROR_INIT;
+
+	(void)state;
+	amlr_http__error_from_reply(&e, 404, "GET", "https://x/ws1", body,
+				    strlen(body), NULL, "rid");
+	assert_string_equal(e.service_code, "NotFound");
+	assert_string_equal(e.target, "ws1");
+	assert_string_equal(
+		e.details,
+		"WebServiceNotFound: No Web Service could be found with the provided name: ws1.; Second");
+	amlr_error_clear(&e);
+	assert_string_equal(e.details, "");
+	assert_string_equal(e.target, "");
+}
+
 static void test_error__entra_envelope(void **state)
 {
 	static const char body[] =
@@ -172,6 +193,7 @@ int main(void)
 		cmocka_unit_test(test_error__http_mapping),
 		cmocka_unit_test(test_error__set_is_one_line),
 		cmocka_unit_test(test_error__arm_envelope),
+		cmocka_unit_test(test_error__arm_target_and_details),
 		cmocka_unit_test(test_error__entra_envelope),
 		cmocka_unit_test(test_error__storage_xml),
 		cmocka_unit_test(test_error__no_body_names_url_without_query),

@@ -45,11 +45,14 @@ typedef struct amlr_error {
 	char service_code[AMLR_ERROR_FIELD_MAX]; /* Azure's code, or "" */
 	char message[AMLR_ERROR_MESSAGE_MAX]; /* one line, lower-case */
 	char request_id[AMLR_ERROR_FIELD_MAX]; /* x-ms-request-id, or "" */
+	char target[AMLR_ERROR_FIELD_MAX]; /* Azure's error.target, or "" */
+	/* Azure's error.details as "Code: message; Code: message", or "" */
+	char details[AMLR_ERROR_MESSAGE_MAX];
 } amlr_error;
 
-#define AMLR_ERROR_INIT                \
-	{                              \
-		AMLR_OK, 0, "", "", "" \
+#define AMLR_ERROR_INIT                        \
+	{                                      \
+		AMLR_OK, 0, "", "", "", "", "" \
 	}
 
 /**
