@@ -184,6 +184,7 @@ static amlr_blob *model_reader(char **container, char **name,
 			       struct cli_ctx *ctx, const struct cli_model *m,
 			       int *rc)
 {
+	amlr_blob_opts opts = AMLR_BLOB_OPTS_INIT;
 	amlr_error err = AMLR_ERROR_INIT;
 	amlr_buf full = AMLR_BUF_INIT;
 	amlr_connstr *cs = NULL;
@@ -193,11 +194,13 @@ static amlr_blob *model_reader(char **container, char **name,
 	size_t n;
 
 	*rc = 0;
+	/* The same trust as every other request of the run. */
+	opts.http.ca_bundle = ctx->ca_bundle;
 	if (m->sas) {
 		if (amlr_buf_printf(&full, "%s?%s", m->uri, m->sas) !=
 			    AMLR_OK ||
 		    amlr_blob_from_url(&blob, container, name, &err, full.ptr,
-				       NULL) != AMLR_OK)
+				       &opts) != AMLR_OK)
 			*rc = cli_failf(ctx, err.code ? err.code : AMLR_EFAIL,
 					"the model's SAS: %s", err.message);
 		goto done;
@@ -207,7 +210,7 @@ static amlr_blob *model_reader(char **container, char **name,
 	    (n = strlen(endpoint)) && strncmp(m->uri, endpoint, n) == 0 &&
 	    (m->uri[n] == '/' || endpoint[n - 1] == '/')) {
 		if (blob_path(container, name, m->uri + n) != 0 ||
-		    amlr_blob_from_connstr(&blob, &err, cs, NULL) != AMLR_OK)
+		    amlr_blob_from_connstr(&blob, &err, cs, &opts) != AMLR_OK)
 			*rc = cli_failf(ctx, err.code ? err.code : AMLR_EFAIL,
 					"the storage account: %s",
 					err.message[0] ? err.message

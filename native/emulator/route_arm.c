@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Resource Manager routes of Microsoft.MachineLearning/webServices. */
+/* Resource Manager routes: ML webServices and the subscriptions list. */
 #include <string.h>
 #include <strings.h>
 
@@ -426,6 +426,162 @@ static amlr_code h_op_result(struct emu_req *req, struct emu_resp *resp)
 }
 
 /*
+ * Microsoft.Resources' subscriptions, which clients list at sign-in
+ * (azure-cli's `az login`: GET /subscriptions?api-version=2019-11-01,
+ * auth-storage.md, appendix).  The api-versions are those of the published
+ * Subscriptions API; the policy values are [inferred], the same for every
+ * subscription.
+ */
+#define SUBSCRIPTION_APIS                                                 \
+	"2014-04-01-preview,2015-11-01,2016-06-01,2018-06-01,2019-06-01," \
+	"2019-11-01,2020-01-01,2021-01-01,2022-12-01"
+
+/* Whether the request names a Subscriptions api-version; else answers. */
+static int subscription_api(struct emu_resp *resp, const struct emu_req *req)
+{
+	const char *v = emu_req_query(req, "api-version");
+	const char *p = SUBSCRIPTION_APIS;
+	size_t n, len;
+
+	if (!v || !*v) {
+		(void)emu_resp_arm_error(
+			resp, 400, "MissingApiVersionParameter",
+			"The api-version query parameter (?api-version=) is "
+			"required for all requests.");
+		return 0;
+	}
+	len = strlen(v);
+	for (; *p; p += n + (p[n] == ',')) {
+		n = strcspn(p, ",");
+		if (n == len && strncasecmp(p, v, n) == 0)
+			return 1;
+	}
+	(void)emu_resp_arm_error(resp, 400, "InvalidApiVersionParameter",
+				 "The api-version '%s' is invalid. The "
+				 "supported versions are '%s'.",
+				 v, SUBSCRIPTION_APIS);
+	return 0;
+}
+
+/*
+ * One subscription as the Subscriptions API shows it: id, authorization
+ * source, managing tenants, subscriptionId, tenantId, displayName, state,
+ * subscriptionPolicies.
+ */
+static amlr_code subscription_json(amlr_json **out,
+				   const struct emu_seed_subscription *s)
+{
+	amlr_json *o = NULL, *v = NULL;
+	amlr_buf id = AMLR_BUF_INIT;
+	amlr_code rc;
+
+	*out = NULL;
+	if ((rc = amlr_json_new_object(&o)) != AMLR_OK ||
+	    (rc = amlr_buf_printf(&id, "/subscriptions/%s", s->id)) !=
+		    AMLR_OK ||
+	    (rc = amlr_json_set_str(o, "id", id.ptr)) != AMLR_OK ||
+	    (rc = amlr_json_set_str(o, "authorizationSource", "RoleBased")) !=
+		    AMLR_OK ||
+	    (rc = amlr_json_new_array(&v)) != AMLR_OK)
+		goto done;
+	rc = amlr_json_set(o, "managedByTenants", v); /* steals */
+	v = NULL;
+	if (rc != AMLR_OK ||
+	    (rc = amlr_json_set_str(o, "subscriptionId", s->id)) != AMLR_OK ||
+	    (rc = amlr_json_set_str(o, "tenantId", s->tenant->id)) != AMLR_OK ||
+	    (rc = amlr_json_set_str(o, "displayName",
+				    s->display_name ? s->display_name
+						    : s->id)) != AMLR_OK ||
+	    (rc = amlr_json_set_str(o, "state", "Enabled")) != AMLR_OK ||
+	    (rc = amlr_json_new_object(&v)) != AMLR_OK ||
+	    (rc = amlr_json_set_str(v, "locationPlacementId",
+				    "Public_2014-09-01")) != AMLR_OK ||
+	    (rc = amlr_json_set_str(v, "quotaId", "PayAsYouGo_2014-09-01")) !=
+		    AMLR_OK ||
+	    (rc = amlr_json_set_str(v, "spendingLimit", "Off")) != AMLR_OK)
+		goto done;
+	rc = amlr_json_set(o, "subscriptionPolicies", v); /* steals */
+	v = NULL;
+	if (rc == AMLR_OK) {
+		*out = o;
+		o = NULL;
+	}
+done:
+	amlr_json_free(v);
+	amlr_json_free(o);
+	amlr_buf_release(&id);
+	return rc;
+}
+
+/*
+ * GET /subscriptions: the subscriptions of the token's tenant where its
+ * principal has a role, in seed order, on one page.
+ */
+static amlr_code h_subscriptions(struct emu_req *req, struct emu_resp *resp)
+{
+	const struct emu_seed *seed = req->ctx->world->seed;
+	const struct emu_seed_subscription *s;
+	struct emu_caller caller;
+	amlr_json *body = NULL, *list = NULL, *item = NULL;
+	amlr_code rc = AMLR_OK;
+	size_t i;
+
+	if (!emu_auth_arm(&caller, req, resp, NULL) ||
+	    !subscription_api(resp, req))
+		goto echo;
+	if ((rc = amlr_json_new_object(&body)) != AMLR_OK ||
+	    (rc = amlr_json_new_array(&list)) != AMLR_OK)
+		goto done;
+	for (i = 0; i < seed->nsubscriptions; i++) {
+		s = &seed->subscriptions[i];
+		if (strcasecmp(s->tenant->id, caller.tenant_id) != 0 ||
+		    emu_seed_role(s, caller.object_id) < 0)
+			continue;
+		if ((rc = subscription_json(&item, s)) != AMLR_OK)
+			goto done;
+		rc = amlr_json_append(list, item); /* steals */
+		item = NULL;
+		if (rc != AMLR_OK)
+			goto done;
+	}
+	rc = amlr_json_set(body, "value", list); /* steals */
+	list = NULL;
+	if (rc != AMLR_OK || (rc = emu_resp_json(resp, 200, body)) != AMLR_OK)
+		goto done;
+echo:
+	rc = echo_client_id(resp, req);
+done:
+	amlr_json_free(item);
+	amlr_json_free(list);
+	amlr_json_free(body);
+	return rc;
+}
+
+/*
+ * GET /subscriptions/{sub}: one subscription, for a principal with a role
+ * there (emu_auth_arm() answers 404 SubscriptionNotFound and 403).
+ */
+static amlr_code h_subscription(struct emu_req *req, struct emu_resp *resp)
+{
+	const char *id = emu_req_param(req, "sub");
+	amlr_json *body = NULL;
+	amlr_code rc = AMLR_OK;
+
+	if (!emu_auth_arm(NULL, req, resp, id) || !subscription_api(resp, req))
+		goto echo;
+	if ((rc = subscription_json(&body,
+				    emu_seed_subscription(req->ctx->world->seed,
+							  id))) != AMLR_OK ||
+	    (rc = emu_resp_json(resp, 200, body)) != AMLR_OK)
+		goto done;
+echo:
+	rc = echo_client_id(resp, req);
+done:
+	amlr_json_free(body);
+	return rc;
+}
+
+/*
  * Any other method on these paths: 405 with Allow, in ARM's envelope.
  * The router would say so itself, but a later table (blobs) catches any
  * path with every method; these routes keep ARM's paths ARM's.
@@ -465,6 +621,8 @@ static amlr_code h_ws_methods(struct emu_req *req, struct emu_resp *resp)
  * recordings); a POST to it gets 405.
  */
 const struct emu_route emu_arm_routes[] = {
+	{ "GET", "/subscriptions", h_subscriptions },
+	{ "GET", "/subscriptions/{sub}", h_subscription },
 	{ "GET", PROVIDER "/operations", h_operations },
 	{ "GET", "/subscriptions/{sub}" PROVIDER "/webServices", h_list_sub },
 	{ "GET",
@@ -482,6 +640,8 @@ const struct emu_route emu_arm_routes[] = {
 	{ "DELETE", WS_PATH, h_delete },
 	{ "GET", WS_PATH "/listKeys", h_keys },
 	{ "POST", WS_PATH "/CreateRegionalBlob", h_regional },
+	{ NULL, "/subscriptions", h_only_get },
+	{ NULL, "/subscriptions/{sub}", h_only_get },
 	{ NULL, PROVIDER "/operations", h_only_get },
 	{ NULL, "/subscriptions/{sub}" PROVIDER "/webServices", h_only_get },
 	{ NULL,

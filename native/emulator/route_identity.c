@@ -664,7 +664,7 @@ static amlr_code token(struct emu_req *req, struct emu_resp *resp, int v2)
 	struct form f;
 	const char *grant, *client_id, *secret, *atype, *assertion, *asked;
 	char *resource = NULL;
-	int ok;
+	int ok, by_scope = v2;
 	amlr_code rc;
 
 	memset(&in, 0, sizeof(in));
@@ -697,12 +697,21 @@ static amlr_code token(struct emu_req *req, struct emu_resp *resp, int v2)
 		rc = missing_param(resp, req, "client_id");
 		goto done;
 	}
-	asked = form_get(&f, v2 ? "scope" : "resource");
+	/*
+	 * AD FS 2019's one token endpoint takes a v2 `scope` as well as a v1
+	 * `resource`, and MSAL (inside azure-cli) sends `scope` there; the
+	 * answer then has the v2 shape.  MSAL's other parameters (client_info,
+	 * claims: client capabilities) need nothing from us.
+	 */
+	if (!v2 && strcasecmp(emu_req_param(req, "tenant"), ADFS_TENANT) == 0 &&
+	    !form_get(&f, "resource") && form_get(&f, "scope"))
+		by_scope = 1;
+	asked = form_get(&f, by_scope ? "scope" : "resource");
 	if (!asked) {
-		rc = missing_param(resp, req, v2 ? "scope" : "resource");
+		rc = missing_param(resp, req, by_scope ? "scope" : "resource");
 		goto done;
 	}
-	if (v2) {
+	if (by_scope) {
 		if ((rc = scope_resource(&resource, resp, req, asked)) !=
 			    AMLR_OK ||
 		    !resource)
@@ -783,7 +792,7 @@ static amlr_code token(struct emu_req *req, struct emu_resp *resp, int v2)
 	snprintf(in.tid, sizeof(in.tid), "%s", tenant->id);
 	snprintf(in.oid, sizeof(in.oid), "%s", p->object_id);
 	snprintf(in.appid, sizeof(in.appid), "%s", p->client_id);
-	rc = issue(resp, req, &in, resource, v2);
+	rc = issue(resp, req, &in, resource, by_scope);
 done:
 	free(resource);
 	form_release(&f);
@@ -1207,10 +1216,15 @@ done:
 
 /*
  * Literal routes first; the {tenant} ones take a tenant id, a domain,
- * "common"/"organizations" (discovery only) or "adfs".
+ * "common"/"organizations" (discovery only) or "adfs".  Under the AD FS
+ * style authority (".../adfs"), azure-cli resolves `az login --tenant
+ * NAME` by appending NAME to it (/adfs/adfs/..., /adfs/<domain>/...) and
+ * reading the tenant from the issuer: the same documents answer there.
  */
 const struct emu_route emu_identity_routes[] = {
 	{ "GET", "/common/discovery/instance", instance },
+	{ "GET", "/" ADFS_TENANT "/{tenant}/.well-known/openid-configuration",
+	  openid_v1 },
 	{ "GET", "/msi/token", msi_token },
 	{ "POST", "/msi/token", msi_token },
 	{ "POST", "/{tenant}/oauth2/token", token_v1 },
