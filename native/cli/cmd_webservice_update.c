@@ -82,6 +82,16 @@ static void note(struct cli_ctx *ctx, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* The backup directory, made before any request: a directory that
+ * cannot be made fails the command with nothing sent. */
+static int prepare_backup(struct change *c, struct cli_ctx *ctx)
+{
+	if (c->backup_dir || cli_has(&c->args, "dry-run"))
+		return 0;
+	return cli_backup_dir(&c->backup_dir, ctx,
+			      cli_arg(&c->args, "backup-dir"));
+}
+
 /* Each Resource asset whose model the change moves: check it first. */
 static int preflight_changes(struct change *c, struct cli_ctx *ctx,
 			     const struct cli_usage *usage)
@@ -180,9 +190,7 @@ static int apply(struct change *c, struct cli_ctx *ctx,
 	if (cli_has(&c->args, "dry-run"))
 		return dry_run(c, ctx, "PATCH");
 	if ((check_models && (rc = preflight_changes(c, ctx, usage)) != 0) ||
-	    (!c->backup_dir &&
-	     (rc = cli_backup_dir(&c->backup_dir, ctx,
-				  cli_arg(&c->args, "backup-dir"))) != 0) ||
+	    (rc = prepare_backup(c, ctx)) != 0 ||
 	    (rc = cli_backup_write(&c->backup, ctx, c->backup_dir, &c->ref,
 				   c->current)) != 0)
 		return rc;
@@ -240,6 +248,7 @@ int cmd_webservice_update(int argc, char **argv, struct cli_ctx *ctx)
 	    (rc = cli_ws_ref(&c.ref, ctx, &update_usage, &c.args)) != 0 ||
 	    (rc = cli_ws_read_definition(&c.wanted, ctx,
 					 cli_arg(&c.args, "file"))) != 0 ||
+	    (rc = prepare_backup(&c, ctx)) != 0 ||
 	    (rc = cli_arm(&c.arm, ctx)) != 0 ||
 	    (rc = load_current(&c, ctx)) != 0)
 		goto done;
@@ -329,6 +338,7 @@ int cmd_webservice_set_model(int argc, char **argv, struct cli_ctx *ctx)
 	    (rc = cli_ws_ref(&c.ref, ctx, &set_model_usage, &c.args)) != 0 ||
 	    (rc = cli_model_from_args(&model, ctx, &set_model_usage,
 				      &c.args)) != 0 ||
+	    (rc = prepare_backup(&c, ctx)) != 0 ||
 	    (rc = cli_arm(&c.arm, ctx)) != 0 ||
 	    (rc = load_current(&c, ctx)) != 0)
 		goto done;
@@ -441,7 +451,8 @@ int cmd_webservice_rollback(int argc, char **argv, struct cli_ctx *ctx)
 	c.ref.name = b.name;
 	c.ref.api_version = b.api_version;
 	c.wanted = amlr_json_ref(b.definition);
-	if ((rc = cli_arm(&c.arm, ctx)) != 0 ||
+	if ((rc = prepare_backup(&c, ctx)) != 0 ||
+	    (rc = cli_arm(&c.arm, ctx)) != 0 ||
 	    (rc = load_current(&c, ctx)) != 0)
 		goto done;
 	if (amlr_definition_equal(c.current_def, c.wanted)) {

@@ -7,6 +7,7 @@
 
 #include "amlr/blob.h"
 #include "amlr/connstr.h"
+#include "amlr/definition.h"
 #include "amlr/sas.h"
 #include "model.h"
 #include "out.h"
@@ -22,14 +23,18 @@ void cli_model_release(struct cli_model *m)
 	m->sas = NULL;
 }
 
-/* Split "URI?SAS" into its two halves (the SAS may be absent). */
+/* Split "URI?SAS" into its two halves (the SAS may be absent) and check
+ * the URI before any request is sent. */
 static int split(struct cli_model *m, struct cli_ctx *ctx, const char *full)
 {
+	amlr_error err = AMLR_ERROR_INIT;
 	const char *q = strchr(full, '?');
 
 	if (!(m->uri = q ? strndup(full, (size_t)(q - full)) : strdup(full)) ||
 	    (q && q[1] && !(m->sas = strdup(q + 1))))
 		return cli_failf(ctx, AMLR_EFAIL, "out of memory");
+	if (amlr_definition_check_model_uri(&err, m->uri) != AMLR_OK)
+		return cli_fail(ctx, &err);
 	return 0;
 }
 

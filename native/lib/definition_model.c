@@ -221,7 +221,7 @@ static int has_signature(const char *query)
  * https anywhere, http only to a loopback host; no user information, no
  * SAS.  Messages never quote the URI: it may carry a secret.
  */
-static amlr_code check_model_uri(amlr_error *err, const char *uri)
+amlr_code amlr_definition_check_model_uri(amlr_error *err, const char *uri)
 {
 	CURLU *u = NULL;
 	char *scheme = NULL, *host = NULL, *user = NULL, *query = NULL;
@@ -283,7 +283,7 @@ amlr_code amlr_definition_set_model_uri(amlr_json *def, amlr_error *err,
 	if (!asset_id || !uri)
 		return amlr_error_set(err, AMLR_EINVAL,
 				      "model URI: no asset or URI given");
-	if ((rc = check_model_uri(err, uri)) != AMLR_OK ||
+	if ((rc = amlr_definition_check_model_uri(err, uri)) != AMLR_OK ||
 	    (rc = get_assets(&assets, err, def)) != AMLR_OK)
 		return rc;
 	if (!json_object_object_get_ex(assets, asset_id, &asset) ||

@@ -183,7 +183,8 @@ model_uri() {
   amlretrain webservice export -n ws-noop --out "${f}"
   run -0 --separate-stderr amlretrain webservice update -n ws-noop --file "${f}"
   assert_regex "${stderr}" "warning: 'ws-noop' already matches the file"
-  assert_dir_not_exist "${AMLR_BACKUP_DIR}"
+  run -0 find "${AMLR_BACKUP_DIR}" -type f
+  assert_output 
 }
 
 @test "update applies a change, backs up first, and --dry-run sends nothing" {
@@ -343,4 +344,35 @@ model_uri() {
   # Refused, and nothing changed.
   run -0 amlretrain webservice get -n ws-storage
   jq -e '.properties.storageAccount.name != "otheraccount"' <<<"${output}"
+}
+
+@test "add-region creates the regional properties, then get --region works" {
+  new_ws ws-region
+  run -4 --separate-stderr amlretrain --error-format json webservice get \
+    -n ws-region --region 'Southeast Asia'
+  jq -e '.error.details | contains("PerRegionPayloadNotFound")' <<<"$(last_stderr_line)"
+  run -0 --separate-stderr amlretrain webservice add-region -n ws-region \
+    --region 'Southeast Asia'
+  jq -e '.name == "ws-region"' <<<"${output}"
+  run -0 amlretrain webservice get -n ws-region --region 'Southeast Asia'
+}
+
+@test "bad input sends nothing: a model URI that is not https, a backup dir that cannot be made" {
+  local log="${BATS_TEST_TMPDIR}/requests"
+  new_ws ws-badinput
+  # A counting fault on every request of this web service: its hits tell
+  # whether anything was sent.
+  fault '{"method":"*","path":"/subscriptions/**/webServices/ws-badinput","kind":"delay","delayMs":0,"count":1000}'
+  run -2 --separate-stderr amlretrain webservice set-model -n ws-badinput \
+    --model-uri ftp://example.com/model.ilearner
+  assert_regex "${stderr_lines[0]}" 'must be an https:// URL'
+  run -2 --separate-stderr amlretrain webservice set-model -n ws-badinput \
+    --model-uri http://example.com/model.ilearner
+  printf 'x\n' >"${BATS_TEST_TMPDIR}/not-a-dir"
+  run -9 --separate-stderr amlretrain webservice update -n ws-badinput \
+    --file "${FIXTURE}" --backup-dir "${BATS_TEST_TMPDIR}/not-a-dir/backups"
+  assert_regex "${stderr_lines[0]}" "cannot create"
+  curl -fsS "${AMLR_EMULATOR_URL}/_emulator/faults" >"${log}"
+  clear_faults
+  jq -e '[.value[] | select(.path | endswith("ws-badinput"))][0].hits == 0' "${log}"
 }

@@ -184,6 +184,17 @@ AMLR_EXTERN const char *amlr_definition_model_uri(const amlr_json *def,
 						  const char *asset_id);
 
 /**
+ * Whether @p uri may be a model reference: https:// (or http:// to a
+ * loopback host), no user information, no SAS signature (the service
+ * reads models with its own storage account key).  Messages never quote
+ * the URI.
+ *
+ * @return AMLR_OK, AMLR_EINVAL, AMLR_EFAIL
+ */
+AMLR_EXTERN amlr_code amlr_definition_check_model_uri(amlr_error *err,
+						      const char *uri);
+
+/**
  * Point an asset at a new model: replace only
  * properties.assets.<asset_id>.locationInfo.uri, in place, so that the
  * export differs from the previous one in that line alone.
