@@ -184,7 +184,7 @@ model_uri() {
   run -0 --separate-stderr amlretrain webservice update -n ws-noop --file "${f}"
   assert_regex "${stderr}" "warning: 'ws-noop' already matches the file"
   run -0 find "${AMLR_BACKUP_DIR}" -type f
-  assert_output 
+  assert_output ''
 }
 
 @test "update applies a change, backs up first, and --dry-run sends nothing" {
