@@ -2284,3 +2284,34 @@ void emu_arm_free(struct emu_arm *arm)
 	pthread_mutex_destroy(&arm->lock);
 	free(arm);
 }
+
+amlr_code emu_arm_ws_by_service(struct emu_arm *arm, amlr_json **props_out,
+				const char *sub, const char *service_id)
+{
+	json_object *copy = NULL, *doc;
+	const char *s;
+	char nodash[64];
+	size_t i, j, k;
+	amlr_code rc = AMLR_ENOTFOUND;
+
+	*props_out = NULL;
+	pthread_mutex_lock(&arm->lock);
+	for (i = 0; i < arm->ws.n; i++) {
+		doc = arm->ws.v[i].doc;
+		s = jstr(doc, "subscriptionId");
+		for (j = k = 0; s && s[j] && k + 1 < sizeof(nodash); j++)
+			if (s[j] != '-')
+				nodash[k++] = s[j];
+		nodash[k] = '\0';
+		if (strcasecmp(nodash, sub) != 0 || !jstr(doc, "serviceId") ||
+		    strcasecmp(jstr(doc, "serviceId"), service_id) != 0)
+			continue;
+		rc = (copy = jcopy(jget(doc, "properties"))) ? AMLR_OK
+							     : AMLR_EFAIL;
+		break;
+	}
+	pthread_mutex_unlock(&arm->lock);
+	if (rc == AMLR_OK)
+		*props_out = amlr_json__wrap(copy);
+	return rc;
+}

@@ -134,6 +134,19 @@ amlr_code emu_arm_ws_list(struct emu_arm *arm, struct emu_arm_result *res,
 			  const struct emu_arm_call *call,
 			  const char *skiptoken);
 
+/**
+ * The web service whose execution URLs (BES, RRS) are
+ * /subscriptions/{sub}/services/{service_id}: @p sub is the subscription
+ * without its dashes, @p service_id the 32 hex digits of swaggerLocation
+ * (both case-insensitive).
+ *
+ * @param[out] props_out a copy of its stored "properties", keys included
+ * @return AMLR_OK; AMLR_ENOTFOUND; AMLR_EFAIL
+ * Ownership: *props_out is the caller's (amlr_json_free()); it holds keys.
+ */
+amlr_code emu_arm_ws_by_service(struct emu_arm *arm, amlr_json **props_out,
+				const char *sub, const char *service_id);
+
 /** GET .../locations/{location}/operationsStatus/{id}. */
 amlr_code emu_arm_op_status(struct emu_arm *arm, struct emu_arm_result *res,
 			    const struct emu_arm_call *call,

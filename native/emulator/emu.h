@@ -21,6 +21,8 @@ struct emu_config {
 	long arm_reads; /* --arm-reads N: read budget per subscription */
 	long arm_writes; /* --arm-writes N: write budget per subscription */
 	unsigned long fault_seed; /* --fault-seed N: rate faults' PRNG */
+	long job_delay_ms; /* --job-delay MS: BES jobs wait before running */
+	int demo; /* --demo: the census web services and a first model */
 	int verbose; /* -v: a stderr line per request */
 };
 
@@ -44,6 +46,7 @@ struct emu_world {
 	struct emu_faults *faults; /* faults.h: injected failures */
 	struct emu_throttle *throttle; /* throttle.h: ARM budgets */
 	struct emu_blob *blob; /* blob_store.h: containers and blobs */
+	struct emu_bes *bes; /* bes_store.h: batch execution jobs */
 };
 
 #endif

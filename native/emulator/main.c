@@ -16,6 +16,7 @@
 #include "amlr/error.h"
 #include "amlr/fileio.h"
 #include "arm_store.h"
+#include "bes_store.h"
 #include "blob_store.h"
 #include "emu.h"
 #include "faults.h"
@@ -45,6 +46,8 @@ enum opt_id {
 	OPT_PAGE_SIZE,
 	OPT_ARM_READS,
 	OPT_ARM_WRITES,
+	OPT_JOB_DELAY,
+	OPT_DEMO,
 	OPT_VERBOSE,
 	OPT_HELP,
 	OPT_VERSION
@@ -88,6 +91,10 @@ static const struct opt_spec {
 	  "Resource Manager reads per subscription and hour (default 12000)" },
 	{ OPT_ARM_WRITES, 0, "arm-writes", "N",
 	  "Resource Manager writes per subscription and hour (default 1200)" },
+	{ OPT_JOB_DELAY, 0, "job-delay", "MS",
+	  "time a started batch job waits before it runs (default 0)" },
+	{ OPT_DEMO, 0, "demo", NULL,
+	  "create the census web services and a first model (manifests/)" },
 	{ OPT_VERBOSE, 'v', "verbose", NULL,
 	  "log each request on standard error" },
 	{ OPT_HELP, 'h', "help", NULL, "show this help and exit" },
@@ -226,6 +233,11 @@ static amlr_code apply(struct options *o, amlr_error *err,
 		return number(&c->arm_reads, err, spec, value, 1, 1000000000);
 	case OPT_ARM_WRITES:
 		return number(&c->arm_writes, err, spec, value, 1, 1000000000);
+	case OPT_JOB_DELAY:
+		return number(&c->job_delay_ms, err, spec, value, 0, 3600000);
+	case OPT_DEMO:
+		c->demo = 1;
+		break;
 	case OPT_VERBOSE:
 		c->verbose = 1;
 		break;
@@ -379,6 +391,8 @@ static amlr_code env_text(amlr_buf *out, const struct emu_world *world,
 		rc = emu_identity_env(out, world, url);
 	if (rc == AMLR_OK)
 		rc = emu_blob_env(out, world, url);
+	if (rc == AMLR_OK)
+		rc = emu_bes_env(out, world->bes, url);
 	return rc;
 }
 
@@ -433,6 +447,9 @@ int main(int argc, char **argv)
 		goto done;
 	if ((rc = emu_blob_new(&world.blob, &err, o.cfg.state_dir)) != AMLR_OK)
 		goto done;
+	if ((rc = emu_bes_new(&world.bes, &err, &world)) != AMLR_OK ||
+	    (o.cfg.demo && (rc = emu_bes_demo(world.bes, &err)) != AMLR_OK))
+		goto done;
 	if ((rc = prepare_signals(&err, &stop)) != AMLR_OK)
 		goto done;
 	memset(&sopts, 0, sizeof(sopts));
@@ -477,6 +494,7 @@ int main(int argc, char **argv)
 done:
 	emu_server_free(srv);
 	/* Services: each emu_<service>_free() here, in reverse order. */
+	emu_bes_free(world.bes);
 	emu_blob_free(world.blob);
 	emu_arm_free(world.arm);
 	emu_tokens_free(world.tokens);

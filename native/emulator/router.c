@@ -15,6 +15,7 @@ static const struct emu_route *const route_tables[] = {
 	emu_admin_routes,
 	emu_identity_routes,
 	emu_arm_routes,
+	emu_bes_routes,
 	emu_health_routes,
 	emu_blob_routes, /* last: its patterns catch any two segments */
 	NULL,

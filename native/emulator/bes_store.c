@@ -1,0 +1,1703 @@
+/* SPDX-License-Identifier: MIT */
+/* Batch Execution Service jobs: their state, files and worker threads. */
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "amlr/connstr.h"
+#include "amlr/fileio.h"
+#include "amlr/sas.h"
+#include "amlr/secret.h"
+#include "amlr/sharedkey.h"
+#include "arm_store.h"
+#include "bes_store.h"
+#include "blob_store.h"
+#include "graph.h"
+#include "seed.h"
+
+#define WORKERS 2
+#define JOB_ID_SIZE 33 /* 32 hex digits */
+#define JOB_FILE_MAX (1u << 20)
+#define SAS_LIFETIME_S (24 * 3600 + 5 * 60) /* as the documented tokens */
+#define SAS_BACKDATE_S (5 * 60)
+#define DEFAULT_CONTAINER "experimentoutput"
+#define INTERRUPTED \
+	"the job was interrupted: the emulator stopped while it was running"
+
+struct job {
+	char id[JOB_ID_SIZE];
+	amlr_json *doc; /* the job file's document */
+};
+
+/* A parsed model of a blob, at one ETag, lent to graph runs. */
+struct cached_model {
+	char *uri;
+	char etag[EMU_BLOB_ETAG_SIZE];
+	learn_model *model;
+	unsigned refs; /* runs using it */
+	int stale; /* out of the cache: freed with its last borrower */
+	struct cached_model *next;
+};
+
+struct emu_bes {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct emu_world *world;
+	char *dir; /* <state>/bes; NULL: in memory only */
+	char *manifests; /* --demo: the manifests/ it was made from */
+	struct job *jobs;
+	size_t n;
+	size_t cap;
+	char (*queue)[JOB_ID_SIZE]; /* started jobs, oldest first */
+	size_t qn;
+	size_t qcap;
+	struct cached_model *models; /* guarded by lock */
+	pthread_t threads[WORKERS];
+	size_t nthreads;
+	int stopping;
+};
+
+/*
+ * A job's document:
+ *   {"id", "subscription", "service", "baseUrl", "state", "createdMs",
+ *    "inputs": {name: {"account","container","blob"}},
+ *    "outputs": {name: {"account","container","blob"}},
+ *    "globals": {...}, "details": "..."}
+ */
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Fill @p res with an error; returns 0 (refused) for the callers. */
+static int refuse(struct emu_bes_result *res, unsigned status, const char *code,
+		  const char *detail, const char *target, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static int refuse(struct emu_bes_result *res, unsigned status, const char *code,
+		  const char *detail, const char *target, const char *fmt, ...)
+{
+	va_list ap;
+
+	res->status = status;
+	snprintf(res->code, sizeof(res->code), "%s", code);
+	snprintf(res->detail_code, sizeof(res->detail_code), "%s",
+		 detail ? detail : "");
+	snprintf(res->target, sizeof(res->target), "%s", target ? target : "");
+	va_start(ap, fmt);
+	vsnprintf(res->message, sizeof(res->message), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+void emu_bes_result_release(struct emu_bes_result *res)
+{
+	amlr_buf_release(&res->body);
+	*res = (struct emu_bes_result)EMU_BES_RESULT_INIT;
+}
+
+/* --- jobs in memory and on disk ----------------------------------------- */
+
+static struct job *find_job(struct emu_bes *bes, const char *id)
+{
+	size_t i;
+
+	for (i = 0; id && i < bes->n; i++)
+		if (strcasecmp(bes->jobs[i].id, id) == 0)
+			return &bes->jobs[i];
+	return NULL;
+}
+
+static amlr_code add_job(struct emu_bes *bes, const char *id, amlr_json *doc)
+{
+	struct job *v;
+
+	if (bes->n == bes->cap) {
+		v = realloc(bes->jobs,
+			    (bes->cap ? bes->cap * 2 : 16) * sizeof(*v));
+		if (!v)
+			return AMLR_EFAIL;
+		bes->jobs = v;
+		bes->cap = bes->cap ? bes->cap * 2 : 16;
+	}
+	snprintf(bes->jobs[bes->n].id, JOB_ID_SIZE, "%s", id);
+	bes->jobs[bes->n++].doc = doc;
+	return AMLR_OK;
+}
+
+/* Write @p doc as its job file (0600), atomically; nothing without a dir. */
+static amlr_code save(struct emu_bes *bes, const amlr_json *doc)
+{
+	amlr_buf text = AMLR_BUF_INIT, path = AMLR_BUF_INIT;
+	amlr_code rc;
+
+	if (!bes->dir)
+		return AMLR_OK;
+	if ((rc = amlr_json_serialize(&text, doc, 0)) != AMLR_OK ||
+	    (rc = amlr_buf_printf(&path, "%s/%s.json", bes->dir,
+				  amlr_json_get_str(doc, "id"))) != AMLR_OK)
+		goto done;
+	rc = amlr_file_write_atomic(NULL, path.ptr, text.ptr, text.len, 0600);
+done:
+	amlr_buf_release(&text);
+	amlr_buf_release(&path);
+	return rc;
+}
+
+static int is_job_id(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return i == JOB_ID_SIZE - 1;
+}
+
+static amlr_code load_one(struct emu_bes *bes, amlr_error *err,
+			  const char *file)
+{
+	amlr_buf path = AMLR_BUF_INIT, text = AMLR_BUF_INIT;
+	amlr_json *doc = NULL;
+	const char *id, *state;
+	amlr_code rc;
+
+	if ((rc = amlr_buf_printf(&path, "%s/%s", bes->dir, file)) != AMLR_OK)
+		goto done;
+	if ((rc = amlr_file_read(&text, err, path.ptr, JOB_FILE_MAX)) !=
+	    AMLR_OK)
+		goto done;
+	if (amlr_json_parse(&doc, NULL, text.ptr ? text.ptr : "", text.len) !=
+		    AMLR_OK ||
+	    !(id = amlr_json_get_str(doc, "id")) || !is_job_id(id) ||
+	    !(state = amlr_json_get_str(doc, "state"))) {
+		rc = amlr_error_set(err, AMLR_EIO, "cannot read job file '%s'",
+				    path.ptr);
+		goto done;
+	}
+	if (strcmp(state, "Running") == 0 &&
+	    ((rc = amlr_json_set_str(doc, "state", "Failed")) != AMLR_OK ||
+	     (rc = amlr_json_set_str(doc, "details", INTERRUPTED)) != AMLR_OK ||
+	     (rc = save(bes, doc)) != AMLR_OK))
+		goto done;
+	if ((rc = add_job(bes, id, doc)) != AMLR_OK)
+		goto done;
+	doc = NULL;
+done:
+	if (rc == AMLR_EFAIL)
+		amlr_error_set(err, rc, "out of memory");
+	amlr_json_free(doc);
+	amlr_buf_release(&path);
+	amlr_buf_release(&text);
+	return rc;
+}
+
+static amlr_code load_jobs(struct emu_bes *bes, amlr_error *err)
+{
+	DIR *d;
+	struct dirent *e;
+	size_t len;
+	amlr_code rc = AMLR_OK;
+
+	if (mkdir(bes->dir, 0700) != 0 && errno != EEXIST)
+		return amlr_error_set(err, AMLR_EIO, "cannot create '%s': %s",
+				      bes->dir, strerror(errno));
+	if (!(d = opendir(bes->dir)))
+		return amlr_error_set(err, AMLR_EIO, "cannot read '%s': %s",
+				      bes->dir, strerror(errno));
+	while (rc == AMLR_OK && (e = readdir(d))) {
+		len = strlen(e->d_name);
+		if (len != JOB_ID_SIZE - 1 + 5 ||
+		    strcmp(e->d_name + len - 5, ".json") != 0)
+			continue; /* temporary files of atomic writes, ... */
+		rc = load_one(bes, err, e->d_name);
+	}
+	closedir(d);
+	return rc;
+}
+
+/* --- blob locations ------------------------------------------------------ */
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* A percent-decoded copy of @p n bytes at @p s; NULL without memory. */
+static char *decoded(const char *s, size_t n)
+{
+	char *out = malloc(n + 1);
+	size_t i, j;
+	int hi, lo;
+
+	if (!out)
+		return NULL;
+	for (i = j = 0; i < n; i++) {
+		if (s[i] == '%' && i + 2 < n &&
+		    (hi = hexval((unsigned char)s[i + 1])) >= 0 &&
+		    (lo = hexval((unsigned char)s[i + 2])) >= 0) {
+			out[j++] = (char)(hi * 16 + lo);
+			i += 2;
+		} else {
+			out[j++] = s[i];
+		}
+	}
+	out[j] = '\0';
+	return out;
+}
+
+/*
+ * The account a BaseLocation or blob URL names, and where the rest of it
+ * starts: "{base_url}/ACCOUNT/..." or "http(s)://ACCOUNT.blob.core...".
+ */
+static amlr_code split_host(char **account, const char **rest,
+			    const char *base_url, const char *url)
+{
+	static const char *const loopback[] = { "127.0.0.1", "localhost",
+						"[::1]", NULL };
+	size_t n = strlen(base_url), h;
+	const char *p, *end;
+	int i;
+
+	*account = NULL;
+	if (strncasecmp(url, base_url, n) == 0 && url[n] == '/') {
+		p = url + n + 1;
+		goto path_style;
+	}
+	if (strncmp(url, "https://", 8) == 0)
+		p = url + 8;
+	else if (strncmp(url, "http://", 7) == 0)
+		p = url + 7;
+	else
+		return AMLR_EINVAL;
+	/*
+	 * Path-style on a loopback host, whatever the port: the emulator's
+	 * URLs of an earlier start (a port of its own) stay valid.
+	 */
+	h = strcspn(p, ":/?");
+	for (i = 0; loopback[i]; i++)
+		if (h == strlen(loopback[i]) &&
+		    strncasecmp(p, loopback[i], h) == 0) {
+			p += strcspn(p, "/?");
+			if (*p != '/')
+				return AMLR_EINVAL;
+			p++;
+			goto path_style;
+		}
+	end = strchr(p, '.');
+	if (!end || strncasecmp(end, ".blob.core.windows.net", 22) != 0 ||
+	    (end[22] != '/' && end[22] != '\0'))
+		return AMLR_EINVAL;
+	*rest = end + 22 + (end[22] == '/');
+	goto take;
+path_style:
+	end = p + strcspn(p, "/?");
+	*rest = *end == '/' ? end + 1 : end;
+take:
+	if (end == p)
+		return AMLR_EINVAL;
+	return (*account = decoded(p, (size_t)(end - p))) ? AMLR_OK
+							  : AMLR_EFAIL;
+}
+
+/* "CONTAINER/BLOB" (a leading '/' allowed) into its two parts. */
+static amlr_code split_path(char **container, char **blob, const char *path)
+{
+	size_t n, c;
+
+	*container = *blob = NULL;
+	while (*path == '/')
+		path++;
+	n = strcspn(path, "?");
+	c = strcspn(path, "/");
+	if (c == 0 || c >= n || c + 1 == n)
+		return AMLR_EINVAL;
+	if (!(*container = decoded(path, c)) ||
+	    !(*blob = decoded(path + c + 1, n - c - 1))) {
+		free(*container);
+		*container = NULL;
+		return AMLR_EFAIL;
+	}
+	return AMLR_OK;
+}
+
+amlr_code emu_bes_blob_of_url(char **account, char **container, char **blob,
+			      const char *base_url, const char *url)
+{
+	const char *rest = NULL;
+	amlr_code rc;
+
+	*container = *blob = NULL;
+	if ((rc = split_host(account, &rest, base_url, url)) != AMLR_OK)
+		return rc;
+	if ((rc = split_path(container, blob, rest)) != AMLR_OK) {
+		free(*account);
+		*account = NULL;
+	}
+	return rc;
+}
+
+/*
+ * Why @p token does not let one do @p perms (any of these letters) on
+ * the blob, or NULL when it does.  Checked as the blob endpoint does:
+ * signature, validity window, service, resource type, permissions.
+ */
+static const char *sas_refusal(const char *account, const char *key,
+			       const char *container, const char *blob,
+			       const char *token, const char *perms)
+{
+	amlr_sas *sas = NULL;
+	amlr_sas_values v;
+	amlr_buf sts = AMLR_BUF_INIT;
+	char sig[AMLR_SHAREDKEY_SIG_SIZE] = "";
+	const char *sr, *sp, *p, *why = "the SAS token is not valid";
+	time_t st, se, now = time(NULL);
+
+	if (amlr_sas_parse(&sas, NULL, token[0] == '?' ? token + 1 : token,
+			   0) != AMLR_OK)
+		goto done;
+	amlr_sas_values_of(&v, sas);
+	sr = amlr_sas_get(sas, "sr");
+	if (sr ? amlr_sas_service_string_to_sign(
+			 &sts, account, container,
+			 strcmp(sr, "c") == 0 ? NULL : blob, &v)
+	       : amlr_sas_account_string_to_sign(&sts, account, &v))
+		goto done;
+	if (amlr_sharedkey_hmac(sig, NULL, key, sts.ptr, sts.len) != AMLR_OK ||
+	    !amlr_secret_equal(sig, amlr_sas_get(sas, "sig"))) {
+		why = "the SAS token's signature does not match";
+		goto done;
+	}
+	if ((v.start && amlr_sas_parse_time(&st, v.start) == AMLR_OK &&
+	     now < st) ||
+	    (v.expiry && amlr_sas_parse_time(&se, v.expiry) == AMLR_OK &&
+	     now >= se)) {
+		why = "the SAS token has expired or is not valid yet";
+		goto done;
+	}
+	if (!sr && (!strchr(v.services ? v.services : "", 'b') ||
+		    !strchr(v.resource_types ? v.resource_types : "", 'o'))) {
+		why = "the SAS token is not for blobs";
+		goto done;
+	}
+	sp = v.permissions ? v.permissions : "";
+	for (p = perms; *p && !strchr(sp, *p); p++)
+		;
+	why = *p ? NULL : "the SAS token lacks the permission needed";
+done:
+	amlr_secret_wipe(sig, sizeof(sig));
+	amlr_buf_release(&sts);
+	amlr_sas_free(sas);
+	return why;
+}
+
+static amlr_code location_new(amlr_json **out, const char *account,
+			      const char *container, const char *blob)
+{
+	amlr_code rc;
+
+	if ((rc = amlr_json_new_object(out)) != AMLR_OK)
+		return rc;
+	if ((rc = amlr_json_set_str(*out, "account", account)) != AMLR_OK ||
+	    (rc = amlr_json_set_str(*out, "container", container)) != AMLR_OK ||
+	    (rc = amlr_json_set_str(*out, "blob", blob)) != AMLR_OK) {
+		amlr_json_free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+/*
+ * Resolve blob reference @p ref of input or output @p name into @p *out
+ * ({"account","container","blob"}): 1 done, 0 refused (@p res), -1 failed.
+ */
+static int resolve(amlr_json **out, struct emu_bes_result *res,
+		   struct emu_bes *bes, const struct emu_bes_call *call,
+		   const char *name, const amlr_json *ref, int write)
+{
+	const struct emu_seed_storage *acct;
+	amlr_connstr *cs = NULL;
+	const char *text, *rel, *base, *token, *why, *rest;
+	char *account = NULL, *container = NULL, *blob = NULL;
+	int ok = -1;
+	amlr_code rc;
+
+	rel = amlr_json_get_str(ref, "RelativeLocation");
+	text = amlr_json_get_str(ref, "ConnectionString");
+	base = amlr_json_get_str(ref, "BaseLocation");
+	token = amlr_json_get_str(ref, "SasBlobToken");
+	if (amlr_json_type_of(ref) != AMLR_JSON_OBJECT || !rel || !*rel ||
+	    ((!text || !*text) && (!base || !*base))) {
+		ok = refuse(
+			res, 400, "BadArgument",
+			write ? "MissingOutputOverrideSpecification"
+			      : "MissingInputBlobInformation",
+			name,
+			"'%s' needs a RelativeLocation and a ConnectionString or a BaseLocation",
+			name);
+		goto done;
+	}
+	if ((rc = split_path(&container, &blob, rel)) != AMLR_OK) {
+		ok = rc == AMLR_EFAIL
+			     ? -1
+			     : refuse(res, 400, "BadArgument",
+				      "InputBlobRelativeLocationInvalid", name,
+				      "the RelativeLocation of '%s' must be 'container/blob'",
+				      name);
+		goto done;
+	}
+	if (text && *text) {
+		if (amlr_connstr_parse(&cs, NULL, text) != AMLR_OK ||
+		    !amlr_connstr_account(cs)) {
+			ok = refuse(res, 400, "BadArgument",
+				    "InvalidBlobConnectionString", name,
+				    "the ConnectionString of '%s' is not valid",
+				    name);
+			goto done;
+		}
+		if (!(account = strdup(amlr_connstr_account(cs))))
+			goto done;
+	} else {
+		rc = split_host(&account, &rest, call->base_url, base);
+		if (rc == AMLR_EFAIL)
+			goto done;
+		if (rc != AMLR_OK || *rest) {
+			ok = refuse(
+				res, 400, "BadArgument", "InvalidBlob", name,
+				"the BaseLocation of '%s' is not a storage account of the emulator",
+				name);
+			goto done;
+		}
+	}
+	acct = emu_seed_storage(bes->world->seed, account);
+	if (!acct) {
+		ok = refuse(
+			res, 400, "BadArgument", "InvalidBlob", name,
+			"storage account '%s' of '%s' is not one of the emulator's",
+			account, name);
+		goto done;
+	}
+	if (cs && amlr_connstr_key(cs)) {
+		if (!amlr_secret_equal(amlr_connstr_key(cs), acct->key)) {
+			ok = refuse(
+				res, 400, "BadArgument",
+				"InvalidBlobConnectionString", name,
+				"the account key of '%s' is not the key of '%s'",
+				name, account);
+			goto done;
+		}
+	} else {
+		if (cs)
+			token = amlr_connstr_sas(cs);
+		why = token && *token
+			      ? sas_refusal(account, acct->key, container, blob,
+					    token, write ? "wc" : "r")
+			      : "there is no SAS token";
+		if (why) {
+			ok = refuse(res, 400, "BadArgument", "InvalidBlob",
+				    name, "'%s': %s", name, why);
+			goto done;
+		}
+	}
+	ok = location_new(out, account, container, blob) == AMLR_OK ? 1 : -1;
+done:
+	amlr_connstr_free(cs);
+	free(account);
+	free(container);
+	free(blob);
+	return ok;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && strcasecmp(s + a - b, suffix) == 0;
+}
+
+/* --- submit -------------------------------------------------------------- */
+
+static int graph_has(const amlr_json *props, int output, const char *name)
+{
+	const char *io;
+	size_t i;
+
+	for (i = 0; (io = emu_graph_io_name(props, output, i)); i++)
+		if (strcmp(io, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Resolve the job's inputs into @p out: 1, 0 (refused), -1. */
+static int take_inputs(amlr_json *out, struct emu_bes_result *res,
+		       struct emu_bes *bes, const struct emu_bes_call *call,
+		       const amlr_json *body)
+{
+	const amlr_json *inputs = amlr_json_get(body, "Inputs");
+	const amlr_json *single = amlr_json_get(body, "Input");
+	amlr_json_iter it = AMLR_JSON_ITER_INIT;
+	struct emu_blob_fail bf;
+	struct emu_blob_info info;
+	const char *name;
+	amlr_json *ref, *loc = NULL;
+	uint64_t off, len;
+	int ok;
+	size_t i;
+
+	if (inputs && single)
+		return refuse(res, 400, "BadArgument",
+			      "DuplicateInputInBatchCall", "Input",
+			      "cannot specify both single and multiple input");
+	if (single) {
+		if (!(name = emu_graph_io_name(call->props, 0, 0)))
+			return refuse(res, 400, "BadArgument",
+				      "InvalidInputNames", "Input",
+				      "the web service has no input");
+		if ((ok = resolve(&loc, res, bes, call, name, single, 0)) != 1)
+			return ok;
+		if (amlr_json_set(out, name, loc) != AMLR_OK)
+			return -1;
+	} else if (inputs && amlr_json_type_of(inputs) != AMLR_JSON_OBJECT) {
+		return refuse(res, 400, "BadArgument", "RequestBodyInvalid",
+			      "Inputs", "Inputs must be an object");
+	}
+	while (amlr_json_next(&name, &ref, inputs, &it)) {
+		if (!graph_has(call->props, 0, name))
+			return refuse(res, 400, "BadArgument",
+				      "InvalidInputNames", name,
+				      "the web service has no input '%s'",
+				      name);
+		if ((ok = resolve(&loc, res, bes, call, name, ref, 0)) != 1)
+			return ok;
+		if (amlr_json_set(out, name, loc) != AMLR_OK)
+			return -1;
+	}
+	for (i = 0; (name = emu_graph_io_name(call->props, 0, i)); i++)
+		if (!amlr_json_get(out, name))
+			return refuse(res, 400, "BadArgument",
+				      "BatchJobInputsNotSpecified", name,
+				      "input '%s' is required", name);
+	it = (amlr_json_iter)AMLR_JSON_ITER_INIT;
+	while (amlr_json_next(&name, &ref, out, &it)) {
+		memset(&bf, 0, sizeof(bf));
+		switch (emu_blob_read(bes->world->blob, &bf,
+				      amlr_json_get_str(ref, "account"),
+				      amlr_json_get_str(ref, "container"),
+				      amlr_json_get_str(ref, "blob"), NULL,
+				      NULL, &info, &off, &len, NULL)) {
+		case AMLR_OK:
+			break;
+		case AMLR_ENOTFOUND:
+			return refuse(res, 400, "BadArgument", "BlobNotFound",
+				      name, "input blob '%s/%s' not found",
+				      amlr_json_get_str(ref, "container"),
+				      amlr_json_get_str(ref, "blob"));
+		case AMLR_EINVAL:
+		case AMLR_ECONFLICT:
+			return refuse(res, 400, "BadArgument", "InvalidBlob",
+				      name, "input blob '%s/%s': %s",
+				      amlr_json_get_str(ref, "container"),
+				      amlr_json_get_str(ref, "blob"),
+				      bf.message);
+		default:
+			return -1;
+		}
+	}
+	return 1;
+}
+
+/* Whether output @p name is a trained model: 1, 0, or -1 (no graph). */
+static int output_is_model(const amlr_json *props, const char *name)
+{
+	char err[EMU_GRAPH_ERR_SIZE];
+	enum emu_graph_kind kind;
+
+	if (emu_graph_output_kind(&kind, err, props, name) != AMLR_OK)
+		return -1; /* the job fails when it runs, saying why */
+	return kind == EMU_GRAPH_MODEL;
+}
+
+/* The account that takes outputs without an override. */
+static const struct emu_seed_storage *default_account(struct emu_bes *bes,
+						      const amlr_json *props)
+{
+	const struct emu_seed_storage *a;
+	const char *name = amlr_json_get_str(
+		amlr_json_get(props, "storageAccount"), "name");
+	const struct emu_seed *seed = bes->world->seed;
+
+	if (name && (a = emu_seed_storage(seed, name)))
+		return a;
+	if ((a = emu_seed_storage(seed, "devstoreaccount1")))
+		return a;
+	return seed && seed->nstorage ? &seed->storage[0] : NULL;
+}
+
+/* Resolve the outputs (overrides, else defaults) into @p out. */
+static int take_outputs(amlr_json *out, struct emu_bes_result *res,
+			struct emu_bes *bes, const struct emu_bes_call *call,
+			const amlr_json *body, const char *job_id)
+{
+	const amlr_json *outputs = amlr_json_get(body, "Outputs");
+	amlr_json_iter it = AMLR_JSON_ITER_INIT;
+	const struct emu_seed_storage *acct;
+	const char *name, *blob;
+	amlr_json *ref, *loc = NULL;
+	char path[128];
+	size_t i;
+	int ok, model;
+
+	if (outputs && amlr_json_type_of(outputs) != AMLR_JSON_OBJECT)
+		return refuse(res, 400, "BadArgument", "RequestBodyInvalid",
+			      "Outputs", "Outputs must be an object");
+	while (amlr_json_next(&name, &ref, outputs, &it)) {
+		if (!graph_has(call->props, 1, name))
+			return refuse(res, 400, "BadArgument",
+				      "InvalidOutputOverrideName", name,
+				      "the web service has no output '%s'",
+				      name);
+		if ((ok = resolve(&loc, res, bes, call, name, ref, 1)) != 1)
+			return ok;
+		blob = amlr_json_get_str(loc, "blob");
+		model = output_is_model(call->props, name);
+		if ((model == 1 && !ends_with(blob, ".ilearner")) ||
+		    (model == 0 && !ends_with(blob, ".csv") &&
+		     !ends_with(blob, ".tsv") && !ends_with(blob, ".arff"))) {
+			amlr_json_free(loc);
+			return refuse(
+				res, 400, "BadArgument", "InvalidBlobExtension",
+				name,
+				"output '%s' must be written to a blob ending in %s",
+				name,
+				model ? ".ilearner" : ".csv, .tsv or .arff");
+		}
+		if (amlr_json_set(out, name, loc) != AMLR_OK)
+			return -1;
+	}
+	for (i = 0; (name = emu_graph_io_name(call->props, 1, i)); i++) {
+		if (amlr_json_get(out, name))
+			continue;
+		if (!(acct = default_account(bes, call->props)))
+			return refuse(
+				res, 400, "BadArgument",
+				"MissingRequiredOutputOverrides", name,
+				"output '%s' needs an override: the emulator has no storage account",
+				name);
+		snprintf(path, sizeof(path), "%s/%s%s", job_id, name,
+			 output_is_model(call->props, name) == 1 ? ".ilearner"
+								 : ".csv");
+		if (location_new(&loc, acct->name, DEFAULT_CONTAINER, path) !=
+			    AMLR_OK ||
+		    amlr_json_set(out, name, loc) != AMLR_OK)
+			return -1;
+	}
+	return 1;
+}
+
+static amlr_code new_job_id(char out[JOB_ID_SIZE])
+{
+	char guid[EMU_GUID_SIZE];
+	size_t i, j;
+	amlr_code rc;
+
+	if ((rc = emu_guid_new(guid)) != AMLR_OK)
+		return rc;
+	for (i = j = 0; guid[i] && j + 1 < JOB_ID_SIZE; i++)
+		if (guid[i] != '-')
+			out[j++] = guid[i];
+	out[j] = '\0';
+	return AMLR_OK;
+}
+
+static amlr_code json_string_body(struct emu_bes_result *res, const char *s)
+{
+	amlr_json *v = NULL;
+	amlr_code rc;
+
+	if ((rc = amlr_json_new_string(&v, s)) == AMLR_OK)
+		rc = amlr_json_serialize(&res->body, v, 0);
+	amlr_json_free(v);
+	return rc;
+}
+
+/* amlr_json_set(), which steals *val even when it fails: *val is NULL. */
+static amlr_code set_taken(amlr_json *obj, const char *key, amlr_json **val)
+{
+	amlr_json *v = *val;
+
+	*val = NULL;
+	return amlr_json_set(obj, key, v);
+}
+
+amlr_code emu_bes_submit(struct emu_bes *bes, struct emu_bes_result *res,
+			 const struct emu_bes_call *call, const amlr_json *body)
+{
+	amlr_json *doc = NULL, *inputs = NULL, *outputs = NULL;
+	const amlr_json *globals;
+	amlr_buf gtext = AMLR_BUF_INIT;
+	const char *missing;
+	char id[JOB_ID_SIZE];
+	amlr_json *gcopy = NULL;
+	int ok;
+	amlr_code rc = AMLR_EFAIL;
+
+	if (amlr_json_type_of(body) != AMLR_JSON_OBJECT) {
+		refuse(res, 400, "BadArgument", "RequestBodyInvalid", NULL,
+		       "the request body must be a JSON object");
+		rc = AMLR_OK;
+		goto done;
+	}
+	globals = amlr_json_get(body, "GlobalParameters");
+	if (globals && amlr_json_type_of(globals) != AMLR_JSON_OBJECT) {
+		refuse(res, 400, "BadArgument", "RequestBodyInvalid",
+		       "GlobalParameters",
+		       "GlobalParameters must be an object");
+		rc = AMLR_OK;
+		goto done;
+	}
+	if ((missing = emu_graph_missing_global(call->props, globals))) {
+		refuse(res, 400, "BadArgument",
+		       "MissingRequiredGlobalParameters", missing,
+		       "global parameter '%s' is required", missing);
+		rc = AMLR_OK;
+		goto done;
+	}
+	if ((rc = new_job_id(id)) != AMLR_OK ||
+	    (rc = amlr_json_new_object(&inputs)) != AMLR_OK ||
+	    (rc = amlr_json_new_object(&outputs)) != AMLR_OK)
+		goto done;
+	rc = AMLR_EFAIL;
+	if ((ok = take_inputs(inputs, res, bes, call, body)) != 1 ||
+	    (ok = take_outputs(outputs, res, bes, call, body, id)) != 1) {
+		rc = ok == 0 ? AMLR_OK : AMLR_EFAIL;
+		goto done;
+	}
+	if (globals) {
+		if (amlr_json_serialize(&gtext, globals, 0) != AMLR_OK ||
+		    amlr_json_parse(&gcopy, NULL, gtext.ptr, gtext.len) !=
+			    AMLR_OK)
+			goto done;
+	} else if (amlr_json_new_object(&gcopy) != AMLR_OK) {
+		goto done;
+	}
+	if (amlr_json_new_object(&doc) != AMLR_OK ||
+	    amlr_json_set_str(doc, "id", id) != AMLR_OK ||
+	    amlr_json_set_str(doc, "subscription", call->sub) != AMLR_OK ||
+	    amlr_json_set_str(doc, "service", call->service) != AMLR_OK ||
+	    amlr_json_set_str(doc, "baseUrl", call->base_url) != AMLR_OK ||
+	    amlr_json_set_str(doc, "state", "NotStarted") != AMLR_OK ||
+	    amlr_json_set_int(doc, "createdMs", now_ms()) != AMLR_OK ||
+	    set_taken(doc, "inputs", &inputs) != AMLR_OK ||
+	    set_taken(doc, "outputs", &outputs) != AMLR_OK ||
+	    set_taken(doc, "globals", &gcopy) != AMLR_OK ||
+	    amlr_json_set_str(doc, "details", NULL) != AMLR_OK)
+		goto done;
+	pthread_mutex_lock(&bes->lock);
+	if ((rc = save(bes, doc)) == AMLR_OK &&
+	    (rc = add_job(bes, id, doc)) == AMLR_OK)
+		doc = NULL;
+	pthread_mutex_unlock(&bes->lock);
+	if (rc != AMLR_OK)
+		goto done;
+	res->status = 200;
+	rc = json_string_body(res, id);
+done:
+	amlr_json_free(doc);
+	amlr_json_free(inputs);
+	amlr_json_free(outputs);
+	amlr_json_free(gcopy);
+	amlr_buf_release(&gtext);
+	return rc;
+}
+
+/* --- start, status, cancel ------------------------------------------------ */
+
+/* The job @p id of the web service of @p call, or NULL (404 in @p res). */
+static struct job *own_job(struct emu_bes *bes, struct emu_bes_result *res,
+			   const struct emu_bes_call *call, const char *id)
+{
+	struct job *j = find_job(bes, id);
+
+	if (j &&
+	    strcasecmp(amlr_json_get_str(j->doc, "service"), call->service) ==
+		    0 &&
+	    strcasecmp(amlr_json_get_str(j->doc, "subscription"), call->sub) ==
+		    0)
+		return j;
+	refuse(res, 404, "NotFound", "JobNotFound", id, "job '%s' not found",
+	       id);
+	return NULL;
+}
+
+static amlr_code set_state(struct emu_bes *bes, struct job *j,
+			   const char *state, const char *details)
+{
+	amlr_code rc;
+
+	if ((rc = amlr_json_set_str(j->doc, "state", state)) != AMLR_OK ||
+	    (rc = amlr_json_set_str(j->doc, "details", details)) != AMLR_OK)
+		return rc;
+	return save(bes, j->doc);
+}
+
+amlr_code emu_bes_start(struct emu_bes *bes, struct emu_bes_result *res,
+			const struct emu_bes_call *call, const char *id)
+{
+	char(*q)[JOB_ID_SIZE];
+	struct job *j;
+	const char *state;
+	amlr_code rc = AMLR_OK;
+
+	pthread_mutex_lock(&bes->lock);
+	if (!(j = own_job(bes, res, call, id)))
+		goto done;
+	state = amlr_json_get_str(j->doc, "state");
+	if (strcmp(state, "NotStarted") != 0) {
+		refuse(res, 400, "InvalidOperation", "CannotStartJob", id,
+		       "job cannot be started because it is in %s state",
+		       state);
+		goto done;
+	}
+	if (bes->qn == bes->qcap) {
+		q = realloc(bes->queue,
+			    (bes->qcap ? bes->qcap * 2 : 8) * sizeof(*q));
+		if (!q) {
+			rc = AMLR_EFAIL;
+			goto done;
+		}
+		bes->queue = q;
+		bes->qcap = bes->qcap ? bes->qcap * 2 : 8;
+	}
+	if ((rc = set_state(bes, j, "Running", NULL)) != AMLR_OK)
+		goto done;
+	snprintf(bes->queue[bes->qn++], JOB_ID_SIZE, "%s", j->id);
+	pthread_cond_signal(&bes->wake);
+	res->status = 204;
+done:
+	pthread_mutex_unlock(&bes->lock);
+	return rc;
+}
+
+amlr_code emu_bes_cancel(struct emu_bes *bes, struct emu_bes_result *res,
+			 const struct emu_bes_call *call, const char *id)
+{
+	struct job *j;
+	const char *state;
+	amlr_code rc = AMLR_OK;
+
+	pthread_mutex_lock(&bes->lock);
+	if (!(j = own_job(bes, res, call, id)))
+		goto done;
+	state = amlr_json_get_str(j->doc, "state");
+	if ((strcmp(state, "NotStarted") == 0 ||
+	     strcmp(state, "Running") == 0) &&
+	    (rc = set_state(bes, j, "Cancelled", NULL)) != AMLR_OK)
+		goto done;
+	res->status = 204;
+done:
+	pthread_mutex_unlock(&bes->lock);
+	return rc;
+}
+
+/* One Results entry: BaseLocation, RelativeLocation, a fresh read SAS. */
+static amlr_code result_entry(amlr_json **out, struct emu_bes *bes,
+			      const char *base_url, const amlr_json *loc)
+{
+	const struct emu_seed_storage *acct;
+	amlr_sas_values v;
+	amlr_buf s = AMLR_BUF_INIT;
+	char st[AMLR_SAS_TIME_SIZE], se[AMLR_SAS_TIME_SIZE];
+	char *token = NULL;
+	const char *account = amlr_json_get_str(loc, "account");
+	const char *container = amlr_json_get_str(loc, "container");
+	const char *blob = amlr_json_get_str(loc, "blob");
+	time_t now = time(NULL);
+	amlr_code rc;
+
+	if ((rc = amlr_json_new_object(out)) != AMLR_OK)
+		return rc;
+	memset(&v, 0, sizeof(v));
+	amlr_sas_format_time(st, now - SAS_BACKDATE_S);
+	amlr_sas_format_time(se, now + SAS_LIFETIME_S);
+	v.permissions = "r";
+	v.start = st;
+	v.expiry = se;
+	v.resource = "b";
+	if ((rc = amlr_json_set_str(*out, "ConnectionString", NULL)) !=
+		    AMLR_OK ||
+	    (rc = amlr_buf_printf(&s, "%s/%s/", base_url, account)) !=
+		    AMLR_OK ||
+	    (rc = amlr_json_set_str(*out, "BaseLocation", s.ptr)) != AMLR_OK)
+		goto done;
+	amlr_buf_clear(&s);
+	if ((rc = amlr_buf_printf(&s, "%s/%s", container, blob)) != AMLR_OK ||
+	    (rc = amlr_json_set_str(*out, "RelativeLocation", s.ptr)) !=
+		    AMLR_OK)
+		goto done;
+	amlr_buf_clear(&s);
+	acct = emu_seed_storage(bes->world->seed, account);
+	rc = AMLR_EFAIL;
+	if (!acct || amlr_sas_service_new(&token, NULL, account, acct->key,
+					  container, blob, &v) != AMLR_OK)
+		goto done;
+	if ((rc = amlr_buf_printf(&s, "?%s", token)) != AMLR_OK)
+		goto done;
+	rc = amlr_json_set_str(*out, "SasBlobToken", s.ptr);
+done:
+	amlr_secret_free(token);
+	amlr_buf_release_secret(&s);
+	if (rc != AMLR_OK) {
+		amlr_json_free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+amlr_code emu_bes_status(struct emu_bes *bes, struct emu_bes_result *res,
+			 const struct emu_bes_call *call, const char *id)
+{
+	amlr_json *doc = NULL, *results = NULL, *entry = NULL, *loc;
+	amlr_json_iter it = AMLR_JSON_ITER_INIT;
+	struct job *j;
+	const char *state, *name;
+	amlr_code rc = AMLR_OK;
+
+	pthread_mutex_lock(&bes->lock);
+	if (!(j = own_job(bes, res, call, id)))
+		goto done;
+	state = amlr_json_get_str(j->doc, "state");
+	if ((rc = amlr_json_new_object(&doc)) != AMLR_OK ||
+	    (rc = amlr_json_set_str(doc, "StatusCode", state)) != AMLR_OK)
+		goto done;
+	if (strcmp(state, "Finished") == 0) {
+		if ((rc = amlr_json_new_object(&results)) != AMLR_OK)
+			goto done;
+		while (amlr_json_next(&name, &loc,
+				      amlr_json_get(j->doc, "outputs"), &it)) {
+			if ((rc = result_entry(&entry, bes, call->base_url,
+					       loc)) != AMLR_OK ||
+			    (rc = amlr_json_set(results, name, entry)) !=
+				    AMLR_OK)
+				goto done;
+			entry = NULL;
+		}
+	}
+	rc = amlr_json_set(doc, "Results", results);
+	results = NULL;
+	if (rc != AMLR_OK ||
+	    (rc = amlr_json_set_str(doc, "Details",
+				    amlr_json_get_str(j->doc, "details"))) !=
+		    AMLR_OK)
+		goto done;
+	res->status = 200;
+	rc = amlr_json_serialize(&res->body, doc, 0);
+done:
+	pthread_mutex_unlock(&bes->lock);
+	amlr_json_free(doc);
+	amlr_json_free(results);
+	return rc;
+}
+
+/* --- running jobs ------------------------------------------------------- */
+
+/* --- models of Resource assets, cached by URI and ETag ------------------ */
+
+static void cached_free(struct cached_model *c)
+{
+	if (!c)
+		return;
+	learn_model_free(c->model);
+	free(c->uri);
+	free(c);
+}
+
+/* Drop @p c from the cache; it goes when its last borrower is done. */
+static void cached_unlink(struct emu_bes *bes, struct cached_model *c)
+{
+	struct cached_model **p;
+
+	for (p = &bes->models; *p; p = &(*p)->next)
+		if (*p == c) {
+			*p = c->next;
+			break;
+		}
+	c->next = NULL;
+	c->stale = 1;
+	if (c->refs == 0)
+		cached_free(c);
+}
+
+/* The cached model of @p uri with @p etag, lent (refs + 1), or NULL. */
+static struct cached_model *cached_take(struct emu_bes *bes, const char *uri,
+					const char *etag)
+{
+	struct cached_model *c;
+
+	for (c = bes->models; c; c = c->next)
+		if (strcmp(c->uri, uri) == 0)
+			break;
+	if (c && strcmp(c->etag, etag) != 0) {
+		cached_unlink(bes, c); /* the blob changed: a new model */
+		c = NULL;
+	}
+	if (c)
+		c->refs++;
+	return c;
+}
+
+/* Say why the model blob cannot be used; AMLR_EINVAL for the caller. */
+static amlr_code blob_refused(char *err, amlr_code rc, const char *container,
+			      const char *blob, const struct emu_blob_fail *bf)
+{
+	if (rc != AMLR_ENOTFOUND && rc != AMLR_EINVAL && rc != AMLR_ECONFLICT)
+		return rc;
+	snprintf(err, EMU_GRAPH_ERR_SIZE, "model blob '%s/%s': %s", container,
+		 blob, bf->code ? bf->code : "not readable");
+	return AMLR_EINVAL;
+}
+
+amlr_code emu_bes_model_get(const learn_model **out, void **handle, char *err,
+			    struct emu_bes *bes, const char *base_url,
+			    const char *uri)
+{
+	struct emu_blob_fail bf;
+	struct emu_blob_info info;
+	struct cached_model *c = NULL, *fresh = NULL;
+	amlr_buf data = AMLR_BUF_INIT;
+	char *account = NULL, *container = NULL, *blob = NULL;
+	char lerr[LEARN_ERR_SIZE] = "";
+	uint64_t off = 0, len = 0;
+	learn_code lc;
+	amlr_code rc;
+
+	*out = NULL;
+	*handle = NULL;
+	rc = emu_bes_blob_of_url(&account, &container, &blob, base_url, uri);
+	if (rc == AMLR_EINVAL)
+		snprintf(err, EMU_GRAPH_ERR_SIZE,
+			 "'%s' is not a blob of the emulator's storage", uri);
+	if (rc != AMLR_OK)
+		goto done;
+	/* The properties only: a cached model whose ETag still holds. */
+	memset(&bf, 0, sizeof(bf));
+	rc = emu_blob_read(bes->world->blob, &bf, account, container, blob,
+			   NULL, NULL, &info, &off, &len, NULL);
+	if (rc != AMLR_OK) {
+		rc = blob_refused(err, rc, container, blob, &bf);
+		goto done;
+	}
+	pthread_mutex_lock(&bes->lock);
+	c = cached_take(bes, uri, info.etag);
+	pthread_mutex_unlock(&bes->lock);
+	if (c)
+		goto found;
+	memset(&bf, 0, sizeof(bf));
+	rc = emu_blob_read(bes->world->blob, &bf, account, container, blob,
+			   NULL, NULL, &info, &off, &len, &data);
+	if (rc != AMLR_OK) {
+		rc = blob_refused(err, rc, container, blob, &bf);
+		goto done;
+	}
+	rc = AMLR_EFAIL;
+	if (!(fresh = calloc(1, sizeof(*fresh))) || !(fresh->uri = strdup(uri)))
+		goto done;
+	snprintf(fresh->etag, sizeof(fresh->etag), "%s", info.etag);
+	lc = learn_model_load(&fresh->model, data.ptr ? data.ptr : "", data.len,
+			      lerr);
+	if (lc != LEARN_OK) {
+		snprintf(err, EMU_GRAPH_ERR_SIZE, "model blob '%s/%s': %s",
+			 container, blob, lerr);
+		rc = lc == LEARN_ENOMEM ? AMLR_EFAIL : AMLR_EINVAL;
+		goto done;
+	}
+	pthread_mutex_lock(&bes->lock);
+	/* Another thread may have loaded the same blob meanwhile. */
+	if (!(c = cached_take(bes, uri, fresh->etag))) {
+		c = fresh;
+		fresh = NULL;
+		c->refs = 1;
+		c->next = bes->models;
+		bes->models = c;
+	}
+	pthread_mutex_unlock(&bes->lock);
+found:
+	*out = c->model;
+	*handle = c;
+	rc = AMLR_OK;
+done:
+	cached_free(fresh);
+	amlr_buf_release(&data);
+	free(account);
+	free(container);
+	free(blob);
+	return rc;
+}
+
+void emu_bes_model_put(struct emu_bes *bes, void *handle)
+{
+	struct cached_model *c = handle;
+
+	if (!c)
+		return;
+	pthread_mutex_lock(&bes->lock);
+	if (--c->refs == 0 && c->stale)
+		cached_free(c);
+	pthread_mutex_unlock(&bes->lock);
+}
+
+/* emu_graph_models for a job: payload is {bes, base_url}. */
+static amlr_code job_model_get(const learn_model **out, void **handle,
+			       char *err, const char *name, const char *uri,
+			       void *payload)
+{
+	void **ctx = payload;
+
+	(void)name;
+	return emu_bes_model_get(out, handle, err, ctx[0], ctx[1], uri);
+}
+
+static void job_model_put(void *handle, void *payload)
+{
+	void **ctx = payload;
+
+	emu_bes_model_put(ctx[0], handle);
+}
+
+/* Sleep @p ms in short steps; 0 when the job should stop waiting. */
+static int wait_delay(struct emu_bes *bes, const char *id, long ms)
+{
+	struct timespec step = { 0, 20 * 1000000L };
+	struct job *j;
+	int go = 1;
+
+	for (; ms > 0 && go; ms -= 20) {
+		nanosleep(&step, NULL);
+		pthread_mutex_lock(&bes->lock);
+		j = find_job(bes, id);
+		go = !bes->stopping && j &&
+		     strcmp(amlr_json_get_str(j->doc, "state"), "Running") == 0;
+		pthread_mutex_unlock(&bes->lock);
+	}
+	return go;
+}
+
+/* Read the inputs, run the graph, write the outputs; @p details on error. */
+static amlr_code run_job(struct emu_bes *bes, const amlr_json *doc,
+			 char details[EMU_GRAPH_ERR_SIZE])
+{
+	const amlr_json *ins = amlr_json_get(doc, "inputs");
+	const amlr_json *outs = amlr_json_get(doc, "outputs");
+	const char *base_url = amlr_json_get_str(doc, "baseUrl");
+	struct emu_graph_input *inputs = NULL;
+	struct emu_graph_output *res = NULL;
+	const char **wanted = NULL;
+	amlr_buf *data = NULL;
+	amlr_json *props = NULL, *loc;
+	amlr_json_iter it = AMLR_JSON_ITER_INIT;
+	struct emu_blob_fail bf;
+	struct emu_blob_info info;
+	void *ctx[2];
+	struct emu_graph_models models = { job_model_get, job_model_put, NULL };
+	const char *name;
+	size_t n_in = amlr_json_len(ins), n_out = amlr_json_len(outs), i = 0;
+	size_t n_res = 0;
+	uint64_t off, len;
+	amlr_code rc;
+
+	rc = emu_arm_ws_by_service(bes->world->arm, &props,
+				   amlr_json_get_str(doc, "subscription"),
+				   amlr_json_get_str(doc, "service"));
+	if (rc == AMLR_ENOTFOUND)
+		snprintf(details, EMU_GRAPH_ERR_SIZE,
+			 "the web service no longer exists");
+	if (rc != AMLR_OK)
+		goto done;
+	rc = AMLR_EFAIL;
+	if (!(inputs = calloc(n_in + 1, sizeof(*inputs))) ||
+	    !(data = calloc(n_in + 1, sizeof(*data))) ||
+	    !(wanted = calloc(n_out + 1, sizeof(*wanted))))
+		goto done;
+	for (i = 0; amlr_json_next(&name, &loc, ins, &it); i++) {
+		memset(&bf, 0, sizeof(bf));
+		rc = emu_blob_read(bes->world->blob, &bf,
+				   amlr_json_get_str(loc, "account"),
+				   amlr_json_get_str(loc, "container"),
+				   amlr_json_get_str(loc, "blob"), NULL, NULL,
+				   &info, &off, &len, &data[i]);
+		if (rc != AMLR_OK) {
+			snprintf(details, EMU_GRAPH_ERR_SIZE,
+				 "input '%s': blob '%s/%s': %s", name,
+				 amlr_json_get_str(loc, "container"),
+				 amlr_json_get_str(loc, "blob"),
+				 bf.code ? bf.code : "cannot be read");
+			goto done;
+		}
+		inputs[i].name = name;
+		inputs[i].data = data[i].ptr ? data[i].ptr : "";
+		inputs[i].len = data[i].len;
+	}
+	it = (amlr_json_iter)AMLR_JSON_ITER_INIT;
+	for (i = 0; amlr_json_next(&name, &loc, outs, &it); i++)
+		wanted[i] = name;
+	ctx[0] = bes;
+	ctx[1] = (void *)base_url;
+	models.payload = ctx;
+	if ((rc = emu_graph_run(&res, &n_res, details, props, inputs, n_in,
+				amlr_json_get(doc, "globals"), wanted, n_out,
+				&models)) != AMLR_OK)
+		goto done;
+	for (i = 0; i < n_res; i++) {
+		loc = amlr_json_get(outs, res[i].name);
+		memset(&bf, 0, sizeof(bf));
+		rc = emu_blob_container_create(
+			bes->world->blob, &bf,
+			amlr_json_get_str(loc, "account"),
+			amlr_json_get_str(loc, "container"), &info);
+		if (rc == AMLR_ECONFLICT)
+			rc = AMLR_OK;
+		memset(&bf, 0, sizeof(bf));
+		if (rc == AMLR_OK)
+			rc = emu_blob_put(bes->world->blob, &bf,
+					  amlr_json_get_str(loc, "account"),
+					  amlr_json_get_str(loc, "container"),
+					  amlr_json_get_str(loc, "blob"),
+					  res[i].data, res[i].len,
+					  res[i].kind == EMU_GRAPH_MODEL
+						  ? "application/octet-stream"
+						  : "text/csv",
+					  NULL, NULL, &info);
+		if (rc != AMLR_OK) {
+			snprintf(details, EMU_GRAPH_ERR_SIZE,
+				 "output '%s': blob '%s/%s': %s", res[i].name,
+				 amlr_json_get_str(loc, "container"),
+				 amlr_json_get_str(loc, "blob"),
+				 bf.code ? bf.code : "cannot be written");
+			goto done;
+		}
+	}
+done:
+	if (rc != AMLR_OK && !details[0])
+		snprintf(details, EMU_GRAPH_ERR_SIZE,
+			 "internal error while running the job");
+	emu_graph_outputs_free(res, n_res);
+	for (i = 0; data && i < n_in; i++)
+		amlr_buf_release(&data[i]);
+	free(data);
+	free(inputs);
+	free((void *)wanted);
+	amlr_json_free(props);
+	return rc;
+}
+
+/* A copy of @p doc, for use outside the lock. */
+static amlr_json *copy_doc(const amlr_json *doc)
+{
+	amlr_buf text = AMLR_BUF_INIT;
+	amlr_json *copy = NULL;
+
+	if (amlr_json_serialize(&text, doc, 0) == AMLR_OK)
+		amlr_json_parse(&copy, NULL, text.ptr, text.len);
+	amlr_buf_release(&text);
+	return copy;
+}
+
+static void *worker(void *arg)
+{
+	struct emu_bes *bes = arg;
+	char id[JOB_ID_SIZE], details[EMU_GRAPH_ERR_SIZE];
+	amlr_json *doc;
+	struct job *j;
+	amlr_code rc;
+
+	for (;;) {
+		pthread_mutex_lock(&bes->lock);
+		while (!bes->stopping && bes->qn == 0)
+			pthread_cond_wait(&bes->wake, &bes->lock);
+		if (bes->stopping) {
+			pthread_mutex_unlock(&bes->lock);
+			break;
+		}
+		snprintf(id, sizeof(id), "%s", bes->queue[0]);
+		memmove(bes->queue, bes->queue + 1,
+			--bes->qn * sizeof(*bes->queue));
+		j = find_job(bes, id);
+		doc = j ? copy_doc(j->doc) : NULL;
+		pthread_mutex_unlock(&bes->lock);
+		if (!doc)
+			continue;
+		details[0] = '\0';
+		if (bes->world->cfg.job_delay_ms > 0 &&
+		    !wait_delay(bes, id, bes->world->cfg.job_delay_ms)) {
+			amlr_json_free(doc);
+			continue; /* cancelled, or the emulator stops */
+		}
+		rc = run_job(bes, doc, details);
+		amlr_json_free(doc);
+		pthread_mutex_lock(&bes->lock);
+		j = find_job(bes, id);
+		if (j &&
+		    strcmp(amlr_json_get_str(j->doc, "state"), "Running") == 0)
+			set_state(bes, j, rc == AMLR_OK ? "Finished" : "Failed",
+				  rc == AMLR_OK ? NULL : details);
+		pthread_mutex_unlock(&bes->lock);
+	}
+	return NULL;
+}
+
+/* --- the service -------------------------------------------------------- */
+
+amlr_code emu_bes_new(struct emu_bes **out, amlr_error *err,
+		      struct emu_world *world)
+{
+	struct emu_bes *bes;
+	amlr_buf dir = AMLR_BUF_INIT;
+	sigset_t all, old;
+	amlr_code rc = AMLR_EFAIL;
+
+	*out = NULL;
+	if (!(bes = calloc(1, sizeof(*bes))))
+		return amlr_error_set(err, AMLR_EFAIL, "out of memory");
+	pthread_mutex_init(&bes->lock, NULL);
+	pthread_cond_init(&bes->wake, NULL);
+	bes->world = world;
+	if (world->cfg.state_dir) {
+		if (amlr_buf_printf(&dir, "%s/bes", world->cfg.state_dir) !=
+		    AMLR_OK) {
+			amlr_error_set(err, rc, "out of memory");
+			goto done;
+		}
+		bes->dir = amlr_buf_detach(&dir);
+		if ((rc = load_jobs(bes, err)) != AMLR_OK)
+			goto done;
+	}
+	/*
+	 * Workers take no signals: SIGINT and SIGTERM are for the main
+	 * thread's sigwait(), which blocks them only after this.
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (; bes->nthreads < WORKERS; bes->nthreads++)
+		if (pthread_create(&bes->threads[bes->nthreads], NULL, worker,
+				   bes) != 0)
+			break;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (bes->nthreads < WORKERS) {
+		rc = amlr_error_set(err, AMLR_EFAIL,
+				    "cannot start a job worker");
+		goto done;
+	}
+	*out = bes;
+	bes = NULL;
+	rc = AMLR_OK;
+done:
+	amlr_buf_release(&dir);
+	emu_bes_free(bes);
+	return rc;
+}
+
+void emu_bes_free(struct emu_bes *bes)
+{
+	size_t i;
+
+	if (!bes)
+		return;
+	pthread_mutex_lock(&bes->lock);
+	bes->stopping = 1;
+	pthread_cond_broadcast(&bes->wake);
+	pthread_mutex_unlock(&bes->lock);
+	for (i = 0; i < bes->nthreads; i++)
+		pthread_join(bes->threads[i], NULL);
+	for (i = 0; i < bes->n; i++)
+		amlr_json_free(bes->jobs[i].doc);
+	while (bes->models)
+		cached_unlink(bes, bes->models);
+	free(bes->jobs);
+	free(bes->queue);
+	free(bes->dir);
+	free(bes->manifests);
+	pthread_cond_destroy(&bes->wake);
+	pthread_mutex_destroy(&bes->lock);
+	free(bes);
+}
+
+/* --- the demo world (--demo) -------------------------------------------- */
+
+#define DEMO_TRAINING "census-training"
+#define DEMO_PREDICTIVE "census-predictive"
+#define DEMO_CONTAINER "models"
+#define DEMO_MODEL "census-a.ilearner"
+#define DEMO_SEARCH_UP 5 /* directories above the executable's */
+
+/* The repository's manifests/ above the executable (build/.../bin/). */
+static amlr_code find_manifests(amlr_buf *out, amlr_error *err)
+{
+	char exe[4096], *slash;
+	amlr_buf probe = AMLR_BUF_INIT;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	struct stat st;
+	int i;
+	amlr_code rc = AMLR_EFAIL;
+
+	if (n <= 0)
+		return amlr_error_set(err, AMLR_EIO,
+				      "--demo: cannot find the executable");
+	exe[n] = '\0';
+	for (i = 0; i < DEMO_SEARCH_UP && (slash = strrchr(exe, '/')); i++) {
+		*slash = '\0';
+		amlr_buf_clear(&probe);
+		if (amlr_buf_printf(&probe,
+				    "%s/manifests/definitions/" DEMO_TRAINING
+				    ".json",
+				    exe) != AMLR_OK)
+			goto done;
+		if (stat(probe.ptr, &st) == 0) {
+			rc = amlr_buf_printf(out, "%s/manifests", exe);
+			goto done;
+		}
+	}
+	rc = amlr_error_set(
+		err, AMLR_EIO,
+		"--demo: no manifests/ directory above the executable");
+done:
+	amlr_buf_release(&probe);
+	return rc;
+}
+
+/* The seed's first subscription and resource group, or NULL. */
+static const struct emu_seed_subscription *demo_sub(const struct emu_seed *s)
+{
+	size_t i;
+
+	for (i = 0; s && i < s->nsubscriptions; i++)
+		if (s->subscriptions[i].ngroups)
+			return &s->subscriptions[i];
+	return NULL;
+}
+
+/* Train the first model on census-a.csv into models/census-a.ilearner. */
+static amlr_code demo_model(struct emu_bes *bes, amlr_error *err,
+			    const char *manifests, const char *account)
+{
+	learn_train_opts opts = LEARN_TRAIN_OPTS_INIT;
+	struct emu_blob_fail bf;
+	struct emu_blob_info info;
+	amlr_buf path = AMLR_BUF_INIT, csv = AMLR_BUF_INIT;
+	learn_model *m = NULL;
+	char lerr[LEARN_ERR_SIZE] = "", *bytes = NULL;
+	uint64_t off, len;
+	size_t n = 0;
+	amlr_code rc;
+
+	memset(&bf, 0, sizeof(bf));
+	rc = emu_blob_container_create(bes->world->blob, &bf, account,
+				       DEMO_CONTAINER, &info);
+	if (rc != AMLR_OK && rc != AMLR_ECONFLICT)
+		goto fail;
+	memset(&bf, 0, sizeof(bf));
+	rc = emu_blob_read(bes->world->blob, &bf, account, DEMO_CONTAINER,
+			   DEMO_MODEL, NULL, NULL, &info, &off, &len, NULL);
+	if (rc == AMLR_OK)
+		goto done; /* kept from an earlier start */
+	if ((rc = amlr_buf_printf(&path, "%s/data/census-a.csv", manifests)) !=
+		    AMLR_OK ||
+	    (rc = amlr_file_read(&csv, err, path.ptr, 64u << 20)) != AMLR_OK)
+		goto done;
+	opts.label = "income";
+	if (learn_train_mem(&m, csv.ptr ? csv.ptr : "", csv.len, &opts, lerr) !=
+		    LEARN_OK ||
+	    learn_model_save(&bytes, &n, m, lerr) != LEARN_OK) {
+		rc = amlr_error_set(err, AMLR_EFAIL, "--demo: '%s': %s",
+				    path.ptr, lerr);
+		goto done;
+	}
+	memset(&bf, 0, sizeof(bf));
+	rc = emu_blob_put(bes->world->blob, &bf, account, DEMO_CONTAINER,
+			  DEMO_MODEL, bytes, n, "application/octet-stream",
+			  NULL, NULL, &info);
+fail:
+	if (rc != AMLR_OK && rc != AMLR_EFAIL)
+		rc = amlr_error_set(err, AMLR_EIO,
+				    "--demo: cannot store the model: %s",
+				    bf.message);
+done:
+	free(bytes);
+	learn_model_free(m);
+	amlr_buf_release(&path);
+	amlr_buf_release(&csv);
+	return rc;
+}
+
+/* Create web service @p name from manifests/definitions/@p name.json. */
+static amlr_code demo_service(struct emu_bes *bes, amlr_error *err,
+			      const char *manifests, const char *name,
+			      const char *model_uri)
+{
+	const struct emu_seed_subscription *sub = demo_sub(bes->world->seed);
+	struct emu_arm_result res = EMU_ARM_RESULT_INIT;
+	struct emu_arm_call call;
+	amlr_buf path = AMLR_BUF_INIT, text = AMLR_BUF_INIT;
+	amlr_json *def = NULL, *loc;
+	amlr_json_iter it = AMLR_JSON_ITER_INIT;
+	const char *key;
+	amlr_json *asset;
+	amlr_code rc;
+
+	memset(&call, 0, sizeof(call));
+	call.base_url = "";
+	call.api = EMU_ARM_STABLE;
+	call.sub = sub->id;
+	call.rg = sub->groups[0].name;
+	call.name = name;
+	if ((rc = emu_arm_ws_get(bes->world->arm, &res, &call, NULL)) !=
+	    AMLR_OK)
+		goto done;
+	if (res.status == 200)
+		goto done; /* kept from an earlier start */
+	emu_arm_result_release(&res);
+	if ((rc = amlr_buf_printf(&path, "%s/definitions/%s.json", manifests,
+				  name)) != AMLR_OK ||
+	    (rc = amlr_file_read(&text, err, path.ptr, 1u << 20)) != AMLR_OK)
+		goto done;
+	if (amlr_json_parse(&def, NULL, text.ptr, text.len) != AMLR_OK) {
+		rc = amlr_error_set(err, AMLR_EIO, "--demo: '%s' is not JSON",
+				    path.ptr);
+		goto done;
+	}
+	while (model_uri &&
+	       amlr_json_next(&key, &asset,
+			      amlr_json_get(amlr_json_get(def, "properties"),
+					    "assets"),
+			      &it)) {
+		loc = amlr_json_get(asset, "locationInfo");
+		if (strcmp(amlr_json_get_str(asset, "type")
+				   ? amlr_json_get_str(asset, "type")
+				   : "",
+			   "Resource") == 0 &&
+		    (rc = amlr_json_set_str(loc, "uri", model_uri)) != AMLR_OK)
+			goto done;
+	}
+	if ((rc = emu_arm_ws_put(bes->world->arm, &res, &call, def)) != AMLR_OK)
+		goto done;
+	if (res.status >= 400)
+		rc = amlr_error_set(err, AMLR_EIO, "--demo: '%s': %s", path.ptr,
+				    res.message);
+done:
+	emu_arm_result_release(&res);
+	amlr_json_free(def);
+	amlr_buf_release(&path);
+	amlr_buf_release(&text);
+	return rc;
+}
+
+amlr_code emu_bes_demo(struct emu_bes *bes, amlr_error *err)
+{
+	const struct emu_seed_storage *acct =
+		emu_seed_storage(bes->world->seed, "devstoreaccount1");
+	amlr_buf manifests = AMLR_BUF_INIT, uri = AMLR_BUF_INIT;
+	amlr_code rc;
+
+	if (!acct || !demo_sub(bes->world->seed))
+		return amlr_error_set(
+			err, AMLR_EINVAL,
+			"--demo needs the storage account 'devstoreaccount1' and a resource group in the seed");
+	if ((rc = find_manifests(&manifests, err)) != AMLR_OK ||
+	    (rc = demo_model(bes, err, manifests.ptr, acct->name)) != AMLR_OK ||
+	    (rc = amlr_buf_printf(
+		     &uri,
+		     "https://%s.blob.core.windows.net/" DEMO_CONTAINER
+		     "/" DEMO_MODEL,
+		     acct->name)) != AMLR_OK ||
+	    (rc = demo_service(bes, err, manifests.ptr, DEMO_TRAINING, NULL)) !=
+		    AMLR_OK ||
+	    (rc = demo_service(bes, err, manifests.ptr, DEMO_PREDICTIVE,
+			       uri.ptr)) != AMLR_OK)
+		goto done;
+	bes->manifests = amlr_buf_detach(&manifests);
+done:
+	if (rc == AMLR_EFAIL && !err->message[0])
+		amlr_error_set(err, rc, "out of memory");
+	amlr_buf_release(&manifests);
+	amlr_buf_release(&uri);
+	return rc;
+}
+
+static amlr_code export(amlr_buf *out, const char *name, const char *value)
+{
+	return amlr_buf_printf(out, "export %s='%s'\n", name, value);
+}
+
+amlr_code emu_bes_env(amlr_buf *out, struct emu_bes *bes, const char *url)
+{
+	const struct emu_seed_subscription *sub = demo_sub(bes->world->seed);
+	struct emu_arm_result res = EMU_ARM_RESULT_INIT;
+	struct emu_arm_call call;
+	amlr_json *doc = NULL;
+	amlr_buf v = AMLR_BUF_INIT;
+	const char *swagger;
+	size_t n;
+	amlr_code rc = AMLR_EFAIL;
+
+	if (!bes->manifests)
+		return AMLR_OK;
+	memset(&call, 0, sizeof(call));
+	call.base_url = url;
+	call.api = EMU_ARM_STABLE;
+	call.sub = sub->id;
+	call.rg = sub->groups[0].name;
+	call.name = DEMO_TRAINING;
+	if (emu_arm_ws_get(bes->world->arm, &res, &call, NULL) != AMLR_OK ||
+	    res.status != 200 ||
+	    amlr_json_parse(&doc, NULL, res.body.ptr, res.body.len) !=
+		    AMLR_OK ||
+	    !(swagger = amlr_json_get_str(amlr_json_get(doc, "properties"),
+					  "swaggerLocation")))
+		goto done;
+	/* The execution URL: swaggerLocation without "/swagger.json". */
+	n = strlen(swagger);
+	if (n > 13 && strcmp(swagger + n - 13, "/swagger.json") == 0)
+		n -= 13;
+	if (amlr_buf_put(&v, swagger, n) != AMLR_OK ||
+	    export(out, "AMLR_TRAINING_API_LOCATION", v.ptr) != AMLR_OK)
+		goto done;
+	amlr_json_free(doc);
+	doc = NULL;
+	emu_arm_result_release(&res);
+	if (emu_arm_ws_keys(bes->world->arm, &res, &call) != AMLR_OK ||
+	    res.status != 200 ||
+	    amlr_json_parse(&doc, NULL, res.body.ptr, res.body.len) !=
+		    AMLR_OK ||
+	    !amlr_json_get_str(doc, "primary") ||
+	    export(out, "AMLR_TRAINING_API_KEY",
+		   amlr_json_get_str(doc, "primary")) != AMLR_OK ||
+	    export(out, "AMLR_PREDICTIVE_NAME", DEMO_PREDICTIVE) != AMLR_OK)
+		goto done;
+	amlr_buf_clear(&v);
+	if (amlr_buf_printf(&v, "%s/data", bes->manifests) == AMLR_OK &&
+	    export(out, "AMLR_DATA_DIR", v.ptr) == AMLR_OK)
+		rc = AMLR_OK;
+done:
+	amlr_json_free(doc);
+	emu_arm_result_release(&res);
+	amlr_buf_release(&v);
+	return rc;
+}

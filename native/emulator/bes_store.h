@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/* Batch Execution Service jobs: their state, files and worker threads. */
+#ifndef EMU_BES_STORE_H
+#define EMU_BES_STORE_H
+
+#include "amlr/buf.h"
+#include "amlr/error.h"
+#include "amlr/json.h"
+#include "emu.h"
+#include "learn.h"
+
+/*
+ * BES 2.0 jobs of Resource Manager web services
+ * (../shared/reference/notes/classic-bes-rrs.md §1).  A job is submitted
+ * (NotStarted), started (Running: queued for a worker thread), then
+ * Finished, Failed or Cancelled.  Blob references are resolved when the
+ * job is submitted, so that a job keeps only account, container and blob
+ * names, never a key or a SAS: the emulator's own storage accounts only,
+ * by connection string (its account key) or by BaseLocation and a SAS.
+ *
+ * A running job reads its input blobs from the blob store, runs the web
+ * service's graph as it is when the job runs (graph.h) and writes every
+ * output blob through the blob store, which commits each whole or not at
+ * all.  Jobs live in memory behind one lock and, with a state directory,
+ * as <state>/bes/<job id>.json, replaced atomically at every change; a job
+ * found Running at start (the emulator stopped during it, kill -9
+ * included) is Failed.
+ */
+struct emu_bes;
+
+/* What to answer: a status and a body, or an error for the envelope. */
+struct emu_bes_result {
+	unsigned int status;
+	amlr_buf body; /* JSON; ptr NULL: none */
+	/* status >= 400: {"error":{code, message, details:[{code, target,
+	 * message}]}} */
+	char code[64];
+	char detail_code[64];
+	char target[128];
+	char message[512];
+};
+
+#define EMU_BES_RESULT_INIT                      \
+	{                                        \
+		0, AMLR_BUF_INIT, "", "", "", "" \
+	}
+
+/* The web service a request is for, found and authenticated by the route. */
+struct emu_bes_call {
+	const char *base_url; /* "http://127.0.0.1:PORT", for BaseLocation */
+	const char *sub; /* the subscription without dashes, as in the URL */
+	const char *service; /* the web service's 32 hex digits */
+	const amlr_json *props; /* its definition's properties (borrowed) */
+};
+
+/**
+ * Start the service: load the jobs under <state>/bes/ (failing those that
+ * were running) and start the worker threads.
+ *
+ * @return AMLR_OK; AMLR_EIO (the state directory); AMLR_EFAIL
+ * Ownership: *out is the caller's, for emu_bes_free(); @p world is
+ *	borrowed for the service's life (its arm and blob services are used
+ *	by the workers).
+ */
+amlr_code emu_bes_new(struct emu_bes **out, amlr_error *err,
+		      struct emu_world *world);
+
+/** Stop the workers (a running job ends first) and free; accepts NULL. */
+void emu_bes_free(struct emu_bes *bes);
+
+/** Release what a result holds; it is EMU_BES_RESULT_INIT after. */
+void emu_bes_result_release(struct emu_bes_result *res);
+
+/*
+ * The operations.  Each returns AMLR_OK with @p res filled (errors
+ * included) or AMLR_EFAIL / AMLR_EIO for the route to answer 500.
+ */
+
+/** POST .../jobs: 200 with the job id as a JSON string. */
+amlr_code emu_bes_submit(struct emu_bes *bes, struct emu_bes_result *res,
+			 const struct emu_bes_call *call,
+			 const amlr_json *body);
+
+/** POST .../jobs/{id}/start: 204, or 400 CannotStartJob. */
+amlr_code emu_bes_start(struct emu_bes *bes, struct emu_bes_result *res,
+			const struct emu_bes_call *call, const char *id);
+
+/** GET .../jobs/{id}: 200 with StatusCode, Results (fresh SAS), Details. */
+amlr_code emu_bes_status(struct emu_bes *bes, struct emu_bes_result *res,
+			 const struct emu_bes_call *call, const char *id);
+
+/** DELETE .../jobs/{id}: 204 (a job not yet ended is Cancelled). */
+amlr_code emu_bes_cancel(struct emu_bes *bes, struct emu_bes_result *res,
+			 const struct emu_bes_call *call, const char *id);
+
+/**
+ * Where a blob URL (a model's locationInfo.uri) is in the emulator's own
+ * storage: "{base_url}/ACCOUNT/CONTAINER/BLOB", path-style on any
+ * loopback host and port (the URL of an earlier start), or
+ * "https://ACCOUNT.blob.core.windows.net/CONTAINER/BLOB"; the query
+ * ignored, names percent-decoded.
+ *
+ * @return AMLR_OK; AMLR_EINVAL (another host, no blob name); AMLR_EFAIL
+ * Ownership: the three strings are the caller's (free()).
+ */
+amlr_code emu_bes_blob_of_url(char **account, char **container, char **blob,
+			      const char *base_url, const char *url);
+
+/**
+ * --demo: the census example ready to run.  Train a first model on
+ * manifests/data/census-a.csv into devstoreaccount1/models/census-a.ilearner
+ * and create the web services census-training and census-predictive (its
+ * [trained model] asset on that blob) from manifests/definitions/ in the
+ * seed's first resource group, each unless an earlier start made it (with
+ * a state directory).  manifests/ is looked for in the directories above
+ * the executable (a build tree).
+ *
+ * @return AMLR_OK; AMLR_EINVAL (the seed lacks devstoreaccount1 or a
+ *	resource group); AMLR_EIO (manifests/ not found or not readable);
+ *	AMLR_EFAIL
+ */
+amlr_code emu_bes_demo(struct emu_bes *bes, amlr_error *err);
+
+/**
+ * After emu_bes_demo(), append the exports of the demo:
+ * AMLR_TRAINING_API_LOCATION (the training service's execution URL, to
+ * which .../jobs is added), AMLR_TRAINING_API_KEY (its primary key),
+ * AMLR_PREDICTIVE_NAME and AMLR_DATA_DIR (the census samples).  Nothing
+ * without --demo.
+ *
+ * @return AMLR_OK or AMLR_EFAIL
+ */
+amlr_code emu_bes_env(amlr_buf *out, struct emu_bes *bes, const char *url);
+
+/**
+ * Lend the model at @p uri (a blob of the emulator's storage, as
+ * emu_bes_blob_of_url() reads it).  Models are cached by URI and ETag:
+ * the blob's properties are read at every call and the model parsed
+ * again only when its ETag changed, so a model swapped in is used at
+ * once.  Lent models are shared between threads, read only.
+ *
+ * @param err EMU_GRAPH_ERR_SIZE bytes (graph.h) for the reason
+ * @return AMLR_OK; AMLR_EINVAL (not such a blob, absent, not a model);
+ *	AMLR_EFAIL; AMLR_EIO
+ * Ownership: *out is lent until emu_bes_model_put(@p bes, *handle).
+ */
+amlr_code emu_bes_model_get(const learn_model **out, void **handle, char *err,
+			    struct emu_bes *bes, const char *base_url,
+			    const char *uri);
+
+/** Give back a model lent by emu_bes_model_get(). */
+void emu_bes_model_put(struct emu_bes *bes, void *handle);
+
+#endif
