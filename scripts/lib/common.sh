@@ -19,12 +19,13 @@ amlr::die() {
 
 # Start amlretrain-emulator on a free loopback port and export what it
 # prints (AMLR_EMULATOR_URL, ...).  Sets AMLR_EMULATOR_PID.
-# Arguments: a work directory for its env file, state and log.
+# Arguments: a work directory for its env file, state and log; then
+#   options for the emulator.
 amlr::emulator_start() {
   local dir="$1" i
   rm -f -- "${dir}/emulator.env"
   amlretrain-emulator --listen 127.0.0.1:0 --env-file "${dir}/emulator.env" \
-    --state-dir "${dir}/state" -v 2>"${dir}/emulator.log" &
+    --state-dir "${dir}/state" -v "${@:2}" 2>"${dir}/emulator.log" &
   AMLR_EMULATOR_PID=$!
   for ((i = 0; i < 100; i++)); do
     if [[ -s "${dir}/emulator.env" ]]; then
