@@ -83,7 +83,7 @@ SHELL_FILES = .ci/run $(filter-out scripts/lib,$(wildcard scripts/*)) \
 	tests/interop/install-tools $(wildcard tests/interop/*.bash)
 
 .PHONY: all lib cli emulator deps check check-unit check-cli check-emulator \
-	check-asan check-interop \
+	check-asan check-interop check-ps \
 	lint format format-check demo bench clean
 .DEFAULT_GOAL := all
 
@@ -167,6 +167,7 @@ check:
 	$(Q)$(MAKE) --no-print-directory check-unit
 	$(Q)$(MAKE) --no-print-directory check-cli
 	$(Q)$(MAKE) --no-print-directory check-emulator
+	$(Q)$(MAKE) --no-print-directory check-ps
 	$(Q)$(MAKE) --no-print-directory check-interop
 	$(Q)$(MAKE) --no-print-directory check-asan
 
@@ -180,6 +181,12 @@ check-cli: all
 check-emulator: all
 	$(Q)AMLR_BUILD=$(abspath $(BUILD)) tests/test_helper/run-bats \
 		"$(TIER)check-emulator" tests/emulator
+
+# The PowerShell module in pwsh (Pester, tests/ps), against the fresh
+# binaries; pwsh and Pester come from `make deps` when dotnet is present.
+check-ps: all
+	$(Q)AMLR_BUILD=$(abspath $(BUILD)) tests/test_helper/run-pester \
+		"$(TIER)check-ps"
 
 # The C client against Azurite, Microsoft's .NET client against the
 # emulator; both installed by `make deps` (tests/interop/install-tools).

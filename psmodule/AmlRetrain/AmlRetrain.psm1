@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: MIT
+# AmlRetrain: loads Private/ then Public/ (one function per file); the
+# amlretrain binary is found once, at the first command that runs it.
+
+if ($env:AMLR_PS_STRICT) {
+    Set-StrictMode -Version Latest
+}
+
+# The files are read as text and run as one script block: one parse
+# instead of one per file, which is most of the import time
+# (PSFramework's Import-ModuleFile does the same per file).  Set
+# AMLR_PS_DOTSOURCE to dot-source them one by one instead, so that errors
+# and the debugger show the files' own names and lines.
+$source = [System.Text.StringBuilder]::new()
+foreach ($folder in 'Private', 'Public') {
+    foreach ($file in [System.IO.Directory]::GetFiles("$PSScriptRoot/$folder", '*.ps1')) {
+        if ($env:AMLR_PS_DOTSOURCE) {
+            . $file
+        } else {
+            $null = $source.AppendLine([System.IO.File]::ReadAllText($file))
+        }
+    }
+}
+if ($source.Length -gt 0) {
+    . ([scriptblock]::Create($source.ToString()))
+}
+# Not Remove-Variable: a first cmdlet call costs more than the rest of the
+# import (these module variables are not exported anyway).
+$source = $null
+
+# Find-AmlrExe ($env:AMLR_EXE, beside the module, then PATH) runs at the
+# first call of Invoke-AmlrNative, not here: import time matters.
+$script:AmlrExe = $null
+$script:AmlrModuleBase = $PSScriptRoot
+
+# AmlRetrain.Format.ps1xml: loaded by Invoke-AmlrNative with the first
+# object it returns, not here (see there).
+$script:AmlrFormatsLoaded = $false
+
+# Set by Connect-AmlAccount: the credentials and settings handed to every
+# amlretrain run through its environment (never its command line).
+$script:AmlrConnection = $null

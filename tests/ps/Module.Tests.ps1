@@ -1,0 +1,302 @@
+# SPDX-License-Identifier: MIT
+# Module hygiene (STYLE.md sections 8, 10 and 13; PSFramework's
+# tests/general/): the manifest, the exports, approved verbs, aliases,
+# ShouldProcess, comment-based help, the one runner of amlretrain, the
+# layout rules PSScriptAnalyzer's CmdletDesign and CodeFormattingOTBS
+# presets would check (PSScriptAnalyzer is not available here).
+
+BeforeAll {
+    . "$PSScriptRoot/Common.ps1"
+    $script:ModuleRoot = Split-Path -Parent $ModulePath
+    $script:Manifest = Import-PowerShellDataFile -Path $ModulePath
+    $script:PublicFiles = Get-ChildItem -Path "$ModuleRoot/Public" -Filter '*.ps1'
+    $script:PrivateFiles = Get-ChildItem -Path "$ModuleRoot/Private" -Filter '*.ps1'
+    $script:AllFiles = @(Get-ChildItem -Path "$RepoRoot/psmodule" -Recurse -File -Include '*.ps1', '*.psm1', '*.psd1') +
+        @(Get-ChildItem -Path "$RepoRoot/tests/ps" -File -Include '*.ps1' -Recurse)
+    $script:Approved = (Get-Verb).Verb
+
+    function Get-FunctionAst {
+        # The function definitions at the top level of a file.
+        param([Parameter(Mandatory)] [string] $Path)
+        $tokens = $null
+        $errors = $null
+        $ast = [System.Management.Automation.Language.Parser]::ParseFile($Path, [ref]$tokens, [ref]$errors)
+        $errors | Should -BeNullOrEmpty -Because "$Path must parse"
+        return , @($ast.EndBlock.Statements | Where-Object { $_ -is [System.Management.Automation.Language.FunctionDefinitionAst] })
+    }
+
+    function Get-AttributeAst {
+        # The attributes of a function's param block named $Name.
+        param($Function, [string] $Name)
+        if (-not $Function.Body.ParamBlock) {
+            return @()
+        }
+        return @($Function.Body.ParamBlock.Attributes | Where-Object { $_.TypeName.Name -eq $Name })
+    }
+
+    $env:AMLR_EXE = New-EchoExe -Directory $TestDrive
+    $env:ECHO_LOG = "$TestDrive/echo.log"
+    $script:ImportWarnings = $null
+    Import-Module $ModulePath -Force -WarningVariable script:ImportWarnings
+    $script:Module = Get-Module AmlRetrain
+}
+
+AfterAll {
+    Remove-Module AmlRetrain -Force -ErrorAction Ignore
+    $env:AMLR_EXE = $null
+    $env:ECHO_LOG = $null
+    Remove-TestScratch
+}
+
+Describe 'the manifest' {
+    It 'passes Test-ModuleManifest' {
+        $info = Test-ModuleManifest -Path $ModulePath -ErrorAction Stop
+        $info.Name | Should -Be 'AmlRetrain'
+        $info.PowerShellVersion | Should -Be ([version]'7.2')
+    }
+
+    It 'lists every export explicitly: no wildcard, no cmdlet, no variable' {
+        foreach ($key in 'FunctionsToExport', 'AliasesToExport', 'CmdletsToExport', 'VariablesToExport') {
+            $Manifest.ContainsKey($key) | Should -BeTrue -Because "$key missing means '*'"
+            @($Manifest[$key]) -join ',' | Should -Not -Match '\*'
+        }
+        @($Manifest.CmdletsToExport).Count | Should -Be 0
+        @($Manifest.VariablesToExport).Count | Should -Be 0
+    }
+
+    It 'exports exactly the Public functions, one per file, named after it' {
+        $defined = foreach ($file in $PublicFiles) {
+            $functions = Get-FunctionAst -Path $file.FullName
+            $functions.Count | Should -Be 1 -Because "$($file.Name) holds one function"
+            $functions[0].Name | Should -Be $file.BaseName
+            $functions[0].Name
+        }
+        ($defined | Sort-Object) | Should -Be (@($Manifest.FunctionsToExport) | Sort-Object)
+        ($Module.ExportedFunctions.Keys | Sort-Object) | Should -Be (@($Manifest.FunctionsToExport) | Sort-Object)
+    }
+
+    It 'Private files hold one function each, named after the file, none exported' {
+        foreach ($file in $PrivateFiles) {
+            $functions = Get-FunctionAst -Path $file.FullName
+            $functions.Count | Should -Be 1 -Because "$($file.Name) holds one function"
+            $functions[0].Name | Should -Be $file.BaseName
+            $Module.ExportedFunctions.Keys | Should -Not -Contain $functions[0].Name
+        }
+    }
+
+    It 'exports as aliases exactly the [Alias()] names of the public functions' {
+        $declared = foreach ($file in $PublicFiles) {
+            $function = (Get-FunctionAst -Path $file.FullName)[0]
+            foreach ($attribute in (Get-AttributeAst $function 'Alias')) {
+                $attribute.PositionalArguments.Value
+            }
+        }
+        ($declared | Sort-Object) | Should -Be (@($Manifest.AliasesToExport) | Sort-Object)
+        foreach ($alias in $Manifest.AliasesToExport) {
+            $Module.ExportedAliases.Keys | Should -Contain $alias
+            $Manifest.FunctionsToExport | Should -Contain $Module.ExportedAliases[$alias].ResolvedCommandName
+        }
+    }
+
+    It 'has the AzureRM names and the plural key cmdlet as aliases' {
+        foreach ($name in 'Get-AzureRmMlWebService', 'Export-AzureRmMlWebService', 'Import-AzureRmMlWebService',
+            'New-AzureRmMlWebService', 'Update-AzureRmMlWebService', 'Remove-AzureRmMlWebService',
+            'Get-AzMlWebServiceKeys', 'Get-AzureRmMlWebServiceKeys', 'Add-AzureRmMlWebServiceRegionalProperty') {
+            (Get-Command -Name $name).CommandType | Should -Be 'Alias'
+        }
+    }
+}
+
+Describe 'commands' {
+    It 'every function uses an approved verb (aliases aside), and Import-Module does not warn' {
+        foreach ($file in @($PublicFiles) + @($PrivateFiles)) {
+            $verb = $file.BaseName.Split('-')[0]
+            $Approved | Should -Contain $verb -Because "$($file.BaseName) must use an approved verb"
+        }
+        $ImportWarnings | Should -BeNullOrEmpty
+    }
+
+    It 'every function that changes state declares SupportsShouldProcess' {
+        $changing = 'New', 'Set', 'Update', 'Remove', 'Add', 'Restore', 'Export', 'Connect', 'Disconnect', 'Clear', 'Reset'
+        foreach ($file in @($PublicFiles) + @($PrivateFiles)) {
+            $function = (Get-FunctionAst -Path $file.FullName)[0]
+            if ($function.Name.Split('-')[0] -notin $changing) {
+                continue
+            }
+            $binding = Get-AttributeAst $function 'CmdletBinding'
+            $binding.NamedArguments.ArgumentName | Should -Contain 'SupportsShouldProcess' -Because $function.Name
+        }
+    }
+
+    It 'every exported function declares [OutputType()] with a view for each AmlRetrain type' {
+        $views = ([xml](Get-Content -Raw "$ModuleRoot/AmlRetrain.Format.ps1xml")).Configuration.ViewDefinitions.View |
+            ForEach-Object { $_.ViewSelectedBy.TypeName }
+        foreach ($name in $Manifest.FunctionsToExport) {
+            foreach ($type in (Get-Command $name).OutputType.Name) {
+                if ($type -like 'AmlRetrain.*') {
+                    $views | Should -Contain $type -Because "$name outputs $type"
+                }
+            }
+        }
+    }
+
+    It 'only Invoke-AmlrNative runs the binary; no Invoke-Expression, no Write-Host' {
+        foreach ($file in @($PublicFiles) + @($PrivateFiles) + @(Get-Item "$ModuleRoot/AmlRetrain.psm1")) {
+            $text = [System.IO.File]::ReadAllText($file.FullName)
+            if ($file.Name -ne 'Invoke-AmlrNative.ps1') {
+                $text | Should -Not -Match 'AmlrExe\s+@' -Because "$($file.Name) must go through Invoke-AmlrNative"
+            }
+            $text | Should -Not -Match '(?i)\b(Invoke-Expression|iex|Write-Host)\b' -Because $file.Name
+        }
+        [System.IO.File]::ReadAllText("$ModuleRoot/Private/Invoke-AmlrNative.ps1") | Should -Match '& \$script:AmlrExe @argv'
+    }
+
+    It 'never calls ConvertTo-Json without a -Depth of 100 or more' {
+        foreach ($file in @($PublicFiles) + @($PrivateFiles)) {
+            $ast = [System.Management.Automation.Language.Parser]::ParseFile($file.FullName, [ref]$null, [ref]$null)
+            $calls = $ast.FindAll({
+                    param($node)
+                    $node -is [System.Management.Automation.Language.CommandAst] -and
+                    $node.GetCommandName() -eq 'ConvertTo-Json'
+                }, $true)
+            foreach ($call in $calls) {
+                $text = $call.Extent.Text
+                $text -match '-Depth\s+(\d+)' | Should -BeTrue -Because "$($file.Name): $text"
+                [int]$Matches[1] | Should -BeGreaterOrEqual 100
+            }
+        }
+    }
+
+    It 'the views of AmlRetrain.Format.ps1xml are in place once a command has returned an object' {
+        $env:ECHO_STDOUT = $Fixture
+        $env:ECHO_EXIT = 0
+        Import-AzMlWebService -InputFile $Fixture | Out-Null
+        foreach ($type in 'AmlRetrain.WebService', 'AmlRetrain.WebServiceKeys', 'AmlRetrain.ModelSwap', 'AmlRetrain.Account') {
+            (Get-FormatData -TypeName $type).FormatViewDefinition | Should -Not -BeNullOrEmpty -Because $type
+        }
+    }
+
+    It 'the psm1 loads only Private/ and Public/' {
+        $text = [System.IO.File]::ReadAllText("$ModuleRoot/AmlRetrain.psm1")
+        $text | Should -Match "'Private', 'Public'"
+        (Get-ChildItem -Path $ModuleRoot -Directory).Name | Sort-Object | Should -Be @('en-US', 'Private', 'Public')
+    }
+
+    It 'Import-Module -Prefix gives prefixed names, for use beside Microsoft''s module' {
+        $prefixed = Import-Module $ModulePath -Prefix Amlr -PassThru -Force
+        try {
+            $prefixed.ExportedFunctions.Keys | Should -Contain 'Get-AmlrAzMlWebService'
+        } finally {
+            Remove-Module AmlRetrain -Force
+            Import-Module $ModulePath -Force
+        }
+    }
+
+    It 'runs under Set-StrictMode -Version Latest with AMLR_PS_STRICT' {
+        $env:AMLR_PS_STRICT = '1'
+        try {
+            Import-Module $ModulePath -Force
+            $env:ECHO_STDOUT = $Fixture
+            $env:ECHO_EXIT = 0
+            $ws = Get-AzMlWebService -Name 'ws' -ResourceGroupName 'rg'
+            $ws | Should -Not -BeNullOrEmpty
+            Get-AzMlWebService -Name 'ws' -ResourceGroupName 'rg' | Update-AzMlWebService -Name 'ws' -ResourceGroupName 'rg' |
+                Should -Not -BeNullOrEmpty
+        } finally {
+            $env:AMLR_PS_STRICT = $null
+            Import-Module $ModulePath -Force
+        }
+    }
+}
+
+Describe 'help' {
+    It '<Name> has a synopsis, a description, examples, inputs, outputs, notes and every parameter described' -ForEach @(
+        (Import-PowerShellDataFile -Path "$PSScriptRoot/../../psmodule/AmlRetrain/AmlRetrain.psd1").FunctionsToExport |
+            ForEach-Object { @{ Name = $_ } }
+    ) {
+        $help = Get-Help -Name $Name -Full
+        $help.Synopsis | Should -Not -BeNullOrEmpty
+        $help.Synopsis | Should -Not -Match "^\s*$Name\s"   # not the generated syntax
+        ($help.Description | Out-String).Trim() | Should -Not -BeNullOrEmpty
+        @($help.Examples.Example).Count | Should -BeGreaterThan 0
+        foreach ($example in $help.Examples.Example) {
+            $example.Code | Should -Not -BeNullOrEmpty
+        }
+        ($help.inputTypes | Out-String).Trim() | Should -Not -BeNullOrEmpty
+        ($help.returnValues | Out-String).Trim() | Should -Not -BeNullOrEmpty
+        ($help.alertSet | Out-String).Trim() | Should -Not -BeNullOrEmpty
+        $common = [System.Management.Automation.PSCmdlet]::CommonParameters +
+            [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
+        # get_Keys(): Update-AzMlWebService has a parameter named Keys.
+        foreach ($parameter in (Get-Command $Name).Parameters.get_Keys() | Where-Object { $_ -notin $common }) {
+            $described = $help.parameters.parameter | Where-Object { $_.name -eq $parameter }
+            ($described.description | Out-String).Trim() | Should -Not -BeNullOrEmpty -Because "-$parameter of $Name"
+        }
+    }
+
+    It 'about_AmlRetrain is found and documents the name clash' {
+        $about = Get-Help about_AmlRetrain | Out-String
+        $about | Should -Match 'about_Command_Precedence'
+        $about | Should -Match '-Prefix Amlr'
+        $about | Should -Match '-NoClobber'
+        $about | Should -Match 'Az\.MachineLearning\\Get-AzMlWebService'
+    }
+}
+
+Describe 'layout' {
+    It '<Name>: SPDX line, spaces not tabs, no trailing blanks, final newline, LF' -ForEach @(
+        @(Get-ChildItem -Path "$PSScriptRoot/../../psmodule" -Recurse -File -Include '*.ps1', '*.psm1', '*.psd1', '*.ps1xml') +
+        @(Get-ChildItem -Path $PSScriptRoot -File -Filter '*.ps1') | ForEach-Object { @{ Name = $_.Name; Path = $_.FullName } }
+    ) {
+        $text = [System.IO.File]::ReadAllText($Path)
+        $text | Should -Match '^(<\?xml[^\n]*\n)?(#|<!--) SPDX-License-Identifier: MIT'
+        $text | Should -Not -Match "`t"
+        $text | Should -Not -Match "`r"
+        $text | Should -Not -Match '[ ]+\n'
+        $text | Should -Match '\n$'
+    }
+
+    It '<Name>: one-true-brace style and four-space indentation' -ForEach @(
+        @(Get-ChildItem -Path "$PSScriptRoot/../../psmodule" -Recurse -File -Include '*.ps1', '*.psm1') +
+        @(Get-ChildItem -Path $PSScriptRoot -File -Filter '*.ps1') | ForEach-Object { @{ Name = $_.Name; Path = $_.FullName } }
+    ) {
+        $tokens = $null
+        $errors = $null
+        $null = [System.Management.Automation.Language.Parser]::ParseFile($Path, [ref]$tokens, [ref]$errors)
+        $errors | Should -BeNullOrEmpty
+        $lines = [System.IO.File]::ReadAllLines($Path)
+        # An opening brace on a line of its own (PSPlaceOpenBrace, OnSameLine).
+        foreach ($token in $tokens | Where-Object { $_.Kind -eq 'LCurly' }) {
+            $line = $lines[$token.Extent.StartLineNumber - 1]
+            $line.Trim() | Should -Not -Be '{' -Because "line $($token.Extent.StartLineNumber)"
+        }
+        # '} else {' and '} catch {' on one line (PSPlaceCloseBrace, OTBS).
+        for ($i = 1; $i -lt $lines.Count; $i++) {
+            $lines[$i] | Should -Not -Match '^\s*(else|elseif|catch|finally)\b' -Because "line $($i + 1)"
+        }
+        # Indentation in steps of four, outside here-strings and comments.
+        $inHereString = $false
+        $inComment = $false
+        for ($i = 0; $i -lt $lines.Count; $i++) {
+            $line = $lines[$i]
+            if ($line -match "@['""]\s*$") { $inHereString = $true; continue }
+            if ($inHereString) { if ($line -match "^['""]@") { $inHereString = $false }; continue }
+            if ($line -match '^\s*<#') { $inComment = $true }
+            if (-not $inComment -and $line -match '^( *)\S') {
+                ($Matches[1].Length % 4) | Should -Be 0 -Because "line $($i + 1) of $Name"
+            }
+            if ($line -match '#>\s*$') { $inComment = $false }
+        }
+    }
+
+    It 'PSScriptAnalyzerSettings.psd1 names the two presets'' rules, and a reason for each exclusion' {
+        $settings = Import-PowerShellDataFile -Path "$RepoRoot/psmodule/PSScriptAnalyzerSettings.psd1"
+        $settings.IncludeRules | Should -Contain 'PSUseApprovedVerbs'
+        $settings.IncludeRules | Should -Contain 'PSUseShouldProcessForStateChangingFunctions'
+        $settings.IncludeRules | Should -Contain 'PSPlaceOpenBrace'
+        $text = [System.IO.File]::ReadAllText("$RepoRoot/psmodule/PSScriptAnalyzerSettings.psd1")
+        foreach ($rule in $settings.ExcludeRules) {
+            $text | Should -Match "#[^\n]+\n\s*'$rule'" -Because "the exclusion of $rule needs a reason"
+        }
+    }
+}
