@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "amlr/credential.h"
 #include "amlr/fileio.h"
 #include "amlr/json.h"
@@ -516,10 +518,41 @@ static amlr_code resource_v1(char **out, const char *resource)
 }
 
 /* The cache key of the credential's source, or 0 when not cached on disk. */
-static int cache_key(struct token_key *k, const amlr_credential *c,
+/* A short hash of the secret (or the certificate file) a service
+ * principal signs in with: "" when there is nothing to hash. */
+static const char *fingerprint(amlr_credential *c, amlr_credential_kind kind)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0, i;
+	amlr_buf file = AMLR_BUF_INIT;
+	const char *data = NULL;
+	size_t len = 0;
+
+	if (c->fingerprint[0])
+		return c->fingerprint;
+	if (kind == AMLR_CRED_CLIENT_SECRET && c->o.client_secret) {
+		data = c->o.client_secret;
+		len = strlen(data);
+	} else if (kind == AMLR_CRED_CLIENT_CERTIFICATE &&
+		   c->o.certificate_path &&
+		   amlr_file_read(&file, NULL, c->o.certificate_path,
+				  1 << 20) == AMLR_OK) {
+		data = file.ptr ? file.ptr : "";
+		len = file.len;
+	}
+	if (data && EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) == 1) {
+		for (i = 0; i < 10 && i < n; i++)
+			snprintf(c->fingerprint + 2 * i, 3, "%02x", md[i]);
+	}
+	amlr_buf_release_secret(&file);
+	return c->fingerprint;
+}
+
+static int cache_key(struct token_key *k, amlr_credential *c,
 		     amlr_credential_kind kind, const char *resource)
 {
 	k->resource = resource;
+	k->credential = "";
 	switch (kind) {
 	case AMLR_CRED_CLIENT_SECRET:
 	case AMLR_CRED_CLIENT_CERTIFICATE:
@@ -527,6 +560,7 @@ static int cache_key(struct token_key *k, const amlr_credential *c,
 		k->authority = c->o.authority_host;
 		k->tenant = c->o.tenant_id;
 		k->client = c->o.client_id;
+		k->credential = fingerprint(c, kind);
 		return 1;
 	case AMLR_CRED_MANAGED_IDENTITY:
 		k->authority = amlr_credential__mi_url(c);

@@ -39,6 +39,10 @@ struct amlr_credential {
 	int probe_cli;
 	enum mi_source mi;
 	struct jwt_signer *signer; /* loaded on first use */
+	/* What the cache keys a service principal's tokens by besides its
+	 * id: a hash of its secret or certificate file, so that another
+	 * secret never reuses a token; "" until computed. */
+	char fingerprint[24];
 	struct mem_token *mem;
 	size_t nmem;
 	amlr_error err;

@@ -123,12 +123,22 @@ static int str_is(const amlr_json *entry, const char *member, const char *v)
 	return s && strcmp(s, v) == 0;
 }
 
+/* An entry without "credential" (an older file) matches only "". */
+static const char *credential_of(const amlr_json *entry)
+{
+	const char *s = amlr_json_get_str(entry, "credential");
+
+	return s ? s : "";
+}
+
 static int matches(const amlr_json *entry, const struct token_key *key)
 {
 	return str_is(entry, "authority", key->authority) &&
 	       str_is(entry, "tenant", key->tenant) &&
 	       str_is(entry, "client", key->client) &&
-	       str_is(entry, "resource", key->resource);
+	       str_is(entry, "resource", key->resource) &&
+	       strcmp(credential_of(entry),
+		      key->credential ? key->credential : "") == 0;
 }
 
 static int64_t expiry_of(const amlr_json *entry)
@@ -225,6 +235,9 @@ static amlr_code new_entry(amlr_json **out, const struct token_key *key,
 	    (rc = amlr_json_set_str(e, "tenant", key->tenant)) != AMLR_OK ||
 	    (rc = amlr_json_set_str(e, "client", key->client)) != AMLR_OK ||
 	    (rc = amlr_json_set_str(e, "resource", key->resource)) != AMLR_OK ||
+	    (key->credential && key->credential[0] &&
+	     (rc = amlr_json_set_str(e, "credential", key->credential)) !=
+		     AMLR_OK) ||
 	    (rc = amlr_json_set_int(e, "expiresOn", (int64_t)expires)) !=
 		    AMLR_OK ||
 	    (rc = amlr_json_set_str(e, "accessToken", token)) != AMLR_OK) {
@@ -256,6 +269,7 @@ static amlr_code serialize(amlr_buf *out, const amlr_json *old_tokens,
 		k.tenant = amlr_json_get_str(keep, "tenant");
 		k.client = amlr_json_get_str(keep, "client");
 		k.resource = amlr_json_get_str(keep, "resource");
+		k.credential = credential_of(keep);
 		if (matches(keep, key) || expiry_of(keep) <= (int64_t)now ||
 		    !amlr_json_get_str(keep, "accessToken") || !k.authority ||
 		    !k.tenant || !k.client || !k.resource)

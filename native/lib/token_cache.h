@@ -16,6 +16,7 @@ struct token_key {
 	const char *tenant;
 	const char *client;
 	const char *resource; /* v1 form: "https://management.azure.com/" */
+	const char *credential; /* a fingerprint of the secret, or "" */
 };
 
 /*

@@ -474,3 +474,12 @@ forget_emulator() {
     login
   assert_regex "${stderr}" "missing 'authorityHost'"
 }
+
+@test "a wrong secret fails even when the right one's token is cached" {
+  run -0 amlretrain login
+  jq -e '(.tokens | length) == 1' "${CACHE_FILE}"
+  AZURE_CLIENT_SECRET='not-the-secret' run -3 --separate-stderr amlretrain login
+  assert_regex "${stderr}" 'AADSTS7000215'
+  # The right one is still served from the cache.
+  run -0 amlretrain login
+}

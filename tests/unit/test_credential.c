@@ -655,10 +655,15 @@ static void test_credential__certificate_files(void **state)
 /* --- the token cache ---------------------------------------------------- */
 
 static const struct token_key key_a = { "https://login.microsoftonline.com",
-					"tenant-1", "client-1", ARM };
+					"tenant-1", "client-1", ARM, "" };
 static const struct token_key key_b = { "https://login.microsoftonline.com",
 					"tenant-1", "client-1",
-					"https://storage.azure.com/" };
+					"https://storage.azure.com/", "" };
+/* key_a, signed in with another secret: never served key_a's token. */
+static const struct token_key key_a_other = {
+	"https://login.microsoftonline.com", "tenant-1", "client-1", ARM,
+	"0123456789abcdef0123"
+};
 
 static size_t cache_entries(const char *path)
 {
@@ -713,6 +718,11 @@ static void test_credential__cache_mode_expiry_and_margin(void **state)
 		AMLR_ENOTFOUND);
 	assert_int_equal(amlr_token_cache__get(NULL, NULL, path, &key_b, now),
 			 AMLR_ENOTFOUND);
+	/* Another secret for the same principal is not served its token:
+	 * a wrong secret must fail, not ride on a cached sign-in. */
+	assert_int_equal(
+		amlr_token_cache__get(NULL, NULL, path, &key_a_other, now),
+		AMLR_ENOTFOUND);
 	/* Keys are kept apart; a new token replaces its key's old one. */
 	assert_int_equal(
 		amlr_token_cache__put(&err, path, &key_b, "tok-B", exp, now),
