@@ -19,7 +19,7 @@ struct test_server {
 	const char *replies[TEST_MAX_REPLIES];
 	int nreplies;
 	int served;
-	char requests[TEST_MAX_REPLIES][8192];
+	char requests[TEST_MAX_REPLIES][16384];
 	volatile int stop;
 	pthread_t thread;
 };

@@ -32,95 +32,14 @@
 
 #include "amlr/amlr.h"
 #include "amlr/credential.h"
+#include "helper_server.h"
 #include "credential_internal.h"
 #include "jwt.h"
 #include "token_cache.h"
 
-#define MAX_REPLIES 4
 #define ARM "https://management.azure.com/"
 
-/* --- a scripted loopback server (as in test_http.c) --------------------- */
-
-struct server {
-	int fd;
-	int port;
-	const char *replies[MAX_REPLIES];
-	int nreplies;
-	int served;
-	char requests[MAX_REPLIES][16384];
-	volatile int stop;
-	pthread_t thread;
-};
-
-static void read_request(int c, char *out, size_t n)
-{
-	size_t len = 0, want = 0;
-	ssize_t got;
-	char *end, *cl;
-
-	while (len + 1 < n) {
-		got = read(c, out + len, n - 1 - len);
-		if (got <= 0)
-			break;
-		len += (size_t)got;
-		out[len] = '\0';
-		if (!(end = strstr(out, "\r\n\r\n")))
-			continue;
-		if (!want) {
-			cl = strcasestr(out, "\r\ncontent-length:");
-			want = (size_t)(end + 4 - out) +
-			       (cl ? strtoul(cl + 17, NULL, 10) : 0);
-		}
-		if (len >= want)
-			break;
-	}
-	out[len] = '\0';
-}
-
-static void *serve(void *arg)
-{
-	struct server *s = arg;
-	struct pollfd p = { s->fd, POLLIN, 0 };
-	int c;
-
-	while (!s->stop && s->served < s->nreplies) {
-		if (poll(&p, 1, 50) <= 0)
-			continue;
-		if ((c = accept(s->fd, NULL, NULL)) < 0)
-			continue;
-		read_request(c, s->requests[s->served], sizeof(s->requests[0]));
-		if (write(c, s->replies[s->served],
-			  strlen(s->replies[s->served])) < 0)
-			s->stop = 1;
-		s->served++;
-		close(c);
-	}
-	return NULL;
-}
-
-static void server_start(struct server *s)
-{
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
-
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	s->fd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(s->fd >= 0);
-	assert_int_equal(bind(s->fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(listen(s->fd, 8), 0);
-	assert_int_equal(getsockname(s->fd, (struct sockaddr *)&a, &len), 0);
-	s->port = ntohs(a.sin_port);
-	assert_int_equal(pthread_create(&s->thread, NULL, serve, s), 0);
-}
-
-static void server_stop(struct server *s)
-{
-	s->stop = 1;
-	pthread_join(s->thread, NULL);
-	close(s->fd);
-}
+/* --- the scripted loopback server: tests/unit/helper_server.c --------- */
 
 /* A loopback port nothing listens on (bound, then released). */
 static int unused_port(void)
@@ -141,9 +60,9 @@ static int unused_port(void)
 static const char *reply(const char *status, const char *extra,
 			 const char *body)
 {
-	static char pool[4 * MAX_REPLIES][4096];
+	static char pool[4 * TEST_MAX_REPLIES][4096];
 	static int next;
-	char *b = pool[next++ % (4 * MAX_REPLIES)];
+	char *b = pool[next++ % (4 * TEST_MAX_REPLIES)];
 
 	snprintf(b, sizeof(pool[0]),
 		 "HTTP/1.1 %s\r\nConnection: close\r\n"
@@ -854,7 +773,7 @@ static const char entra_ok[] =
 	"{\"token_type\":\"Bearer\",\"expires_in\":3599,"
 	"\"ext_expires_in\":3599,\"access_token\":\"eyJ0.sp-token.sig\"}";
 
-static void base_url(char *out, size_t n, const struct server *s,
+static void base_url(char *out, size_t n, const struct test_server *s,
 		     const char *path)
 {
 	snprintf(out, n, "http://127.0.0.1:%d%s", s->port, path);
@@ -862,7 +781,7 @@ static void base_url(char *out, size_t n, const struct server *s,
 
 static void test_credential__secret_token_then_cache(void **state)
 {
-	struct server s = { 0 };
+	struct test_server s = { 0 };
 	amlr_credential_opts o = AMLR_CREDENTIAL_OPTS_INIT;
 	amlr_credential *c = NULL, *c2 = NULL;
 	amlr_client *cl = client();
@@ -873,7 +792,7 @@ static void test_credential__secret_token_then_cache(void **state)
 	(void)state;
 	s.replies[0] = reply("200 OK", "", entra_ok);
 	s.nreplies = 1;
-	server_start(&s);
+	test_server_start(&s);
 	base_url(authority, sizeof(authority), &s, "/");
 	path_in(cache, sizeof(cache), "tokens-secret.json");
 	o.authority_host = authority;
@@ -915,7 +834,7 @@ static void test_credential__secret_token_then_cache(void **state)
 	assert_int_equal(amlr_credential_cached_token(
 				 NULL, NULL, c2, "https://storage.azure.com/"),
 			 AMLR_ENOTFOUND);
-	server_stop(&s);
+	test_server_stop(&s);
 	assert_int_equal(s.served, 1);
 	/* The cache holds the token, never the secret; mode 0600. */
 	assert_int_equal(mode_of(cache), 0600);
@@ -930,7 +849,7 @@ static void test_credential__secret_token_then_cache(void **state)
 
 static void test_credential__bad_secret_is_auth_error(void **state)
 {
-	struct server s = { 0 };
+	struct test_server s = { 0 };
 	amlr_credential_opts o = AMLR_CREDENTIAL_OPTS_INIT;
 	amlr_credential *c = NULL;
 	amlr_client *cl = client();
@@ -945,7 +864,7 @@ static void test_credential__bad_secret_is_auth_error(void **state)
 		      "Trace ID: 0e5e\\r\\nCorrelation ID: 77c1\","
 		      "\"error_codes\":[7000215],\"trace_id\":\"0e5e\"}");
 	s.nreplies = 1;
-	server_start(&s);
+	test_server_start(&s);
 	base_url(authority, sizeof(authority), &s, "");
 	o.authority_host = authority; /* no trailing slash: one is added */
 	o.tenant_id = "tenant-1";
@@ -964,7 +883,7 @@ static void test_credential__bad_secret_is_auth_error(void **state)
 	/* The client carries the same error, for callers that report it. */
 	assert_int_equal(amlr_client_error(cl)->code, AMLR_EAUTH);
 	assert_string_equal(amlr_client_error(cl)->message, e->message);
-	server_stop(&s);
+	test_server_stop(&s);
 	assert_non_null(strstr(s.requests[0], "POST /tenant-1/oauth2/v2.0/"));
 	amlr_credential_free(c);
 	amlr_client_free(cl);
@@ -972,7 +891,7 @@ static void test_credential__bad_secret_is_auth_error(void **state)
 
 static void test_credential__certificate_assertion_sent(void **state)
 {
-	struct server s = { 0 };
+	struct test_server s = { 0 };
 	amlr_credential_opts o = AMLR_CREDENTIAL_OPTS_INIT;
 	amlr_credential *c = NULL;
 	amlr_client *cl = client();
@@ -982,7 +901,7 @@ static void test_credential__certificate_assertion_sent(void **state)
 	(void)state;
 	s.replies[0] = reply("200 OK", "", entra_ok);
 	s.nreplies = 1;
-	server_start(&s);
+	test_server_start(&s);
 	base_url(authority, sizeof(authority), &s, "/");
 	base_url(url, sizeof(url), &s, "/tenant-2/oauth2/v2.0/token");
 	path_in(pem, sizeof(pem), "sp-cert.pem");
@@ -996,7 +915,7 @@ static void test_credential__certificate_assertion_sent(void **state)
 	assert_int_equal(amlr_credential_get_token(&tok, NULL, c, cl, ARM),
 			 AMLR_OK);
 	amlr_secret_free(tok);
-	server_stop(&s);
+	test_server_stop(&s);
 	form_of(v, sizeof(v), s.requests[0], "client_assertion_type");
 	assert_string_equal(
 		v,
@@ -1016,7 +935,7 @@ static void test_credential__certificate_assertion_sent(void **state)
 
 static void test_credential__workload_identity_file(void **state)
 {
-	struct server s = { 0 };
+	struct test_server s = { 0 };
 	amlr_credential_opts o = AMLR_CREDENTIAL_OPTS_INIT;
 	amlr_credential *c = NULL;
 	amlr_client *cl = client();
@@ -1025,7 +944,7 @@ static void test_credential__workload_identity_file(void **state)
 	(void)state;
 	s.replies[0] = reply("200 OK", "", entra_ok);
 	s.nreplies = 1;
-	server_start(&s);
+	test_server_start(&s);
 	base_url(authority, sizeof(authority), &s, "/");
 	path_in(file, sizeof(file), "federated-token");
 	write_file(file, "eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl\n", 0600);
@@ -1039,7 +958,7 @@ static void test_credential__workload_identity_file(void **state)
 	assert_int_equal(amlr_credential_get_token(&tok, NULL, c, cl, ARM),
 			 AMLR_OK);
 	amlr_secret_free(tok);
-	server_stop(&s);
+	test_server_stop(&s);
 	form_of(v, sizeof(v), s.requests[0], "client_assertion");
 	assert_string_equal(v, "eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl");
 	amlr_credential_free(c);
@@ -1049,7 +968,7 @@ static void test_credential__workload_identity_file(void **state)
 /* App Service / Automation: expires_on as an epoch string. */
 static void test_credential__identity_endpoint(void **state)
 {
-	struct server s = { 0 };
+	struct test_server s = { 0 };
 	amlr_credential_opts o = AMLR_CREDENTIAL_OPTS_INIT;
 	amlr_credential *c = NULL;
 	amlr_client *cl = client();
@@ -1064,7 +983,7 @@ static void test_credential__identity_endpoint(void **state)
 		 (long long)on);
 	s.replies[0] = reply("200 OK", "", body);
 	s.nreplies = 1;
-	server_start(&s);
+	test_server_start(&s);
 	base_url(endpoint, sizeof(endpoint), &s, "/msi/token");
 	path_in(cache, sizeof(cache), "tokens-mi.json");
 	o.identity_endpoint = endpoint;
@@ -1078,7 +997,7 @@ static void test_credential__identity_endpoint(void **state)
 	assert_string_equal(tok, "mi-token");
 	assert_int_equal(exp, on);
 	amlr_secret_free(tok);
-	server_stop(&s);
+	test_server_stop(&s);
 	assert_non_null(strstr(
 		s.requests[0],
 		"GET /msi/token?api-version=2019-08-01&resource=https%3A%2F%2Fmanagement.azure.com%2F&client_id=uami-1 HTTP/1.1"));
@@ -1107,7 +1026,7 @@ static void collect_trace(amlr_trace_kind kind, const char *text, size_t len,
 /* Legacy MSI: header `secret`, clientid, expires_on as a number. */
 static void test_credential__legacy_msi_endpoint(void **state)
 {
-	struct server s = { 0 };
+	struct test_server s = { 0 };
 	amlr_credential_opts o = AMLR_CREDENTIAL_OPTS_INIT;
 	amlr_credential *c = NULL;
 	amlr_client *cl = client();
@@ -1121,7 +1040,7 @@ static void test_credential__legacy_msi_endpoint(void **state)
 		 (long long)on);
 	s.replies[0] = reply("200 OK", "", body);
 	s.nreplies = 1;
-	server_start(&s);
+	test_server_start(&s);
 	base_url(endpoint, sizeof(endpoint), &s, "/MSI/token/");
 	amlr_client_set_trace_cb(cl, collect_trace, &trace);
 	o.msi_endpoint = endpoint;
@@ -1132,7 +1051,7 @@ static void test_credential__legacy_msi_endpoint(void **state)
 			 AMLR_OK);
 	assert_int_equal(exp, on);
 	amlr_secret_free(tok);
-	server_stop(&s);
+	test_server_stop(&s);
 	assert_non_null(strstr(s.requests[0],
 			       "GET /MSI/token/?api-version=2017-09-01&"));
 	assert_non_null(strstr(s.requests[0], "&clientid=uami-2 HTTP/1.1"));
@@ -1149,7 +1068,7 @@ static void test_credential__legacy_msi_endpoint(void **state)
 
 static void test_credential__azure_arc_challenge(void **state)
 {
-	struct server s = { 0 };
+	struct test_server s = { 0 };
 	amlr_credential_opts o = AMLR_CREDENTIAL_OPTS_INIT;
 	amlr_credential *c = NULL;
 	amlr_client *cl = client();
@@ -1169,7 +1088,7 @@ static void test_credential__azure_arc_challenge(void **state)
 		      "{\"access_token\":\"arc-token\",\"expires_in\":\"3600\","
 		      "\"expires_on\":\"1\",\"token_type\":\"Bearer\"}");
 	s.nreplies = 2;
-	server_start(&s);
+	test_server_start(&s);
 	base_url(endpoint, sizeof(endpoint), &s,
 		 "/metadata/identity/oauth2/token");
 	base_url(imds, sizeof(imds), &s, "");
@@ -1190,7 +1109,7 @@ static void test_credential__azure_arc_challenge(void **state)
 	}
 	assert_string_equal(tok, "arc-token");
 	amlr_secret_free(tok);
-	server_stop(&s);
+	test_server_stop(&s);
 	assert_non_null(strstr(
 		s.requests[0],
 		"GET /metadata/identity/oauth2/token?api-version=2020-06-01&resource="));
@@ -1206,7 +1125,7 @@ static void test_credential__azure_arc_challenge(void **state)
 
 static void test_credential__azure_arc_refuses_foreign_file(void **state)
 {
-	struct server s = { 0 };
+	struct test_server s = { 0 };
 	amlr_credential_opts o = AMLR_CREDENTIAL_OPTS_INIT;
 	amlr_credential *c = NULL;
 	amlr_client *cl = client();
@@ -1222,7 +1141,7 @@ static void test_credential__azure_arc_refuses_foreign_file(void **state)
 		 key);
 	s.replies[0] = reply("401 Unauthorized", realm, "");
 	s.nreplies = 1;
-	server_start(&s);
+	test_server_start(&s);
 	base_url(endpoint, sizeof(endpoint), &s,
 		 "/metadata/identity/oauth2/token");
 	o.identity_endpoint = endpoint;
@@ -1232,7 +1151,7 @@ static void test_credential__azure_arc_refuses_foreign_file(void **state)
 	assert_int_equal(amlr_credential_get_token(&tok, NULL, c, cl, ARM),
 			 AMLR_EAUTH);
 	assert_non_null(strstr(amlr_credential_error(c)->message, "refusing"));
-	server_stop(&s);
+	test_server_stop(&s);
 	assert_int_equal(s.served, 1);
 	amlr_credential_free(c);
 	amlr_client_free(cl);
@@ -1241,7 +1160,7 @@ static void test_credential__azure_arc_refuses_foreign_file(void **state)
 /* Nothing configured: IMDS answers the probe. */
 static void test_credential__chain_finds_imds(void **state)
 {
-	struct server s = { 0 };
+	struct test_server s = { 0 };
 	amlr_credential_opts o = AMLR_CREDENTIAL_OPTS_INIT;
 	amlr_credential *c = NULL;
 	amlr_client *cl = client();
@@ -1253,7 +1172,7 @@ static void test_credential__chain_finds_imds(void **state)
 			     "\"refresh_token\":\"\",\"expires_in\":\"3599\","
 			     "\"token_type\":\"Bearer\"}");
 	s.nreplies = 1;
-	server_start(&s);
+	test_server_start(&s);
 	base_url(imds, sizeof(imds), &s, "/");
 	o.imds_endpoint = imds;
 	o.arc_agent_file = "/nonexistent/himds";
@@ -1268,7 +1187,7 @@ static void test_credential__chain_finds_imds(void **state)
 	assert_string_equal(amlr_credential_source(c),
 			    "managed identity (IMDS)");
 	amlr_secret_free(tok);
-	server_stop(&s);
+	test_server_stop(&s);
 	assert_non_null(strstr(
 		s.requests[0],
 		"GET /metadata/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Fmanagement.azure.com%2F HTTP/1.1"));
