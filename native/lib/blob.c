@@ -39,11 +39,6 @@
 
 enum slot_state { IDLE, RUNNING, WAITING, HELD };
 
-struct header {
-	char *name;
-	char *value;
-};
-
 /* One request to make: what a slot is told to do. */
 struct task {
 	const char *method;
@@ -68,8 +63,7 @@ struct slot {
 	struct curl_slist *headers;
 	amlr_buf url;
 	amlr_buf resp; /* body of the reply */
-	struct header *rh; /* headers of the final reply */
-	size_t nrh, caprh;
+	struct amlr_http__headers rh; /* headers of the final reply */
 	unsigned char *buf; /* block data of an upload */
 	size_t pos; /* upload position */
 	unsigned attempt;
@@ -248,66 +242,9 @@ static amlr_code task_arg(struct task *t, const char *name, const char *value)
 	return amlr_sharedkey__url_encode(&t->query, value, NULL);
 }
 
-static void rh_clear(struct slot *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->nrh; i++) {
-		free(s->rh[i].name);
-		free(s->rh[i].value);
-	}
-	s->nrh = 0;
-}
-
 static const char *rh_get(const struct slot *s, const char *name)
 {
-	size_t i;
-
-	for (i = s->nrh; i-- > 0;)
-		if (strcasecmp(s->rh[i].name, name) == 0)
-			return s->rh[i].value;
-	return NULL;
-}
-
-static size_t on_header(char *data, size_t size, size_t n, void *userp)
-{
-	struct slot *s = userp;
-	size_t len = size * n, nlen, vs, ve;
-	const char *colon;
-	struct header *h;
-
-	if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
-		rh_clear(s);
-		return len;
-	}
-	if (!(colon = memchr(data, ':', len)) || data[0] == ' ' ||
-	    data[0] == '\t')
-		return len;
-	nlen = (size_t)(colon - data);
-	vs = nlen + 1;
-	ve = len;
-	while (vs < ve && (data[vs] == ' ' || data[vs] == '\t'))
-		vs++;
-	while (ve > vs && strchr(" \t\r\n", data[ve - 1]))
-		ve--;
-	if (s->nrh == s->caprh) {
-		size_t cap = s->caprh ? s->caprh * 2 : 16;
-
-		if (!(h = realloc(s->rh, cap * sizeof(*h))))
-			return 0;
-		s->rh = h;
-		s->caprh = cap;
-	}
-	h = &s->rh[s->nrh];
-	h->name = strndup(data, nlen);
-	h->value = strndup(data + vs, ve - vs);
-	if (!h->name || !h->value) {
-		free(h->name);
-		free(h->value);
-		return 0;
-	}
-	s->nrh++;
-	return len;
+	return amlr_http__headers_get(&s->rh, name);
 }
 
 static size_t on_body(char *data, size_t size, size_t n, void *userp)
@@ -475,7 +412,7 @@ static amlr_code start(amlr_blob *b, struct slot *s)
 	s->headers = NULL;
 	amlr_buf_release_secret(&s->url);
 	amlr_buf_clear(&s->resp);
-	rh_clear(s);
+	amlr_http__headers_clear(&s->rh);
 	s->pos = 0;
 	s->status = 0;
 	s->overflow = 0;
@@ -494,8 +431,8 @@ static amlr_code start(amlr_blob *b, struct slot *s)
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, s->errbuf);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, b->user_agent);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, s->headers);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, s);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, amlr_http__on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, &s->rh);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, s);
 	curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 512L * 1024);
@@ -1061,8 +998,7 @@ void amlr_blob_free(amlr_blob *b)
 		curl_slist_free_all(s->headers);
 		amlr_buf_release_secret(&s->url);
 		amlr_buf_release(&s->resp);
-		rh_clear(s);
-		free(s->rh);
+		amlr_http__headers_release(&s->rh);
 		free(s->buf);
 		if (s->h)
 			curl_easy_cleanup(s->h);

@@ -22,17 +22,10 @@
 #define GUID_LEN (AMLR_HTTP__GUID_SIZE - 1)
 #define TRACE_BODY_MAX 4096
 
-struct header {
-	char *name;
-	char *value;
-};
-
 struct amlr_response {
 	long status;
 	amlr_buf body;
-	struct header *headers;
-	size_t nheaders;
-	size_t cap;
+	struct amlr_http__headers headers;
 };
 
 struct amlr_client {
@@ -95,23 +88,11 @@ static void tracef(amlr_client *c, const char *fmt, ...)
 
 /* --- responses ---------------------------------------------------------- */
 
-static void headers_clear(amlr_response *r)
-{
-	size_t i;
-
-	for (i = 0; i < r->nheaders; i++) {
-		free(r->headers[i].name);
-		amlr_secret_free(r->headers[i].value);
-	}
-	r->nheaders = 0;
-}
-
 void amlr_response_free(amlr_response *resp)
 {
 	if (!resp)
 		return;
-	headers_clear(resp);
-	free(resp->headers);
+	amlr_http__headers_release(&resp->headers);
 	amlr_buf_release_secret(&resp->body);
 	free(resp);
 }
@@ -130,54 +111,7 @@ const char *amlr_response_body(const amlr_response *resp, size_t *len)
 
 const char *amlr_response_header(const amlr_response *resp, const char *name)
 {
-	size_t i;
-
-	for (i = resp->nheaders; i-- > 0;)
-		if (strcasecmp(resp->headers[i].name, name) == 0)
-			return resp->headers[i].value;
-	return NULL;
-}
-
-static size_t on_header(char *data, size_t size, size_t n, void *userp)
-{
-	amlr_response *r = userp;
-	size_t len = size * n, nlen, vstart, vend;
-	const char *colon;
-	struct header *h;
-
-	/* Each reply (100 Continue, then the final one) starts anew. */
-	if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
-		headers_clear(r);
-		return len;
-	}
-	if (!(colon = memchr(data, ':', len)) || data[0] == ' ' ||
-	    data[0] == '\t')
-		return len;
-	nlen = (size_t)(colon - data);
-	vstart = nlen + 1;
-	vend = len;
-	while (vstart < vend && (data[vstart] == ' ' || data[vstart] == '\t'))
-		vstart++;
-	while (vend > vstart && strchr(" \t\r\n", data[vend - 1]))
-		vend--;
-	if (r->nheaders == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 16;
-
-		if (!(h = realloc(r->headers, cap * sizeof(*h))))
-			return 0;
-		r->headers = h;
-		r->cap = cap;
-	}
-	h = &r->headers[r->nheaders];
-	h->name = strndup(data, nlen);
-	h->value = strndup(data + vstart, vend - vstart);
-	if (!h->name || !h->value) {
-		free(h->name);
-		free(h->value);
-		return 0;
-	}
-	r->nheaders++;
-	return len;
+	return amlr_http__headers_get(&resp->headers, name);
 }
 
 static size_t on_body(char *data, size_t size, size_t n, void *userp)
@@ -425,8 +359,8 @@ static void setup_transfer(amlr_client *c, const amlr_request *req,
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->curl_err);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, c->user_agent);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, resp);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, amlr_http__on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, &resp->headers);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
@@ -581,7 +515,7 @@ amlr_code amlr_http_send(amlr_response **out, amlr_client *c,
 	amlr_http__url_for_message(where, sizeof(where), req->url);
 	non_idem = (req->flags & AMLR_REQ_NON_IDEMPOTENT) != 0;
 	for (attempt = 1;; attempt++) {
-		headers_clear(resp);
+		amlr_http__headers_clear(&resp->headers);
 		amlr_buf_clear(&resp->body);
 		body.pos = 0;
 		c->curl_err[0] = '\0';

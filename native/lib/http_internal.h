@@ -55,6 +55,36 @@ void amlr_http__sleep_ms(uint64_t ms);
 /* "amlretrain/V libcurl/V" plus @p extra (may be NULL), appended. */
 amlr_code amlr_http__user_agent(amlr_buf *out, const char *extra);
 
+/* The headers of the final reply of a transfer (names and values owned). */
+struct amlr_http__header {
+	char *name;
+	char *value;
+};
+
+struct amlr_http__headers {
+	struct amlr_http__header *v;
+	size_t n;
+	size_t cap;
+};
+
+/*
+ * libcurl's CURLOPT_HEADERFUNCTION, collecting into the struct
+ * amlr_http__headers of CURLOPT_HEADERDATA: a new status line (100
+ * Continue, then the final reply) starts the list anew; values are
+ * trimmed.
+ */
+size_t amlr_http__on_header(char *data, size_t size, size_t n, void *userp);
+
+/* The value of header @p name (case-insensitive; the last one), or NULL. */
+const char *amlr_http__headers_get(const struct amlr_http__headers *h,
+				   const char *name);
+
+/* Empty the list (values wiped: they may be secrets), keep its memory. */
+void amlr_http__headers_clear(struct amlr_http__headers *h);
+
+/* Empty the list and free its memory. */
+void amlr_http__headers_release(struct amlr_http__headers *h);
+
 /* 1 when @p host (as in a URL: "[::1]" for IPv6) is a loopback host. */
 int amlr_http__is_loopback(const char *host);
 
