@@ -20,6 +20,10 @@ static const struct {
 	[AMLR_ENET] = { "network error", "Network" },
 	[AMLR_ESERVER] = { "server error", "Server" },
 	[AMLR_EIO] = { "local i/o error", "LocalIO" },
+	[AMLR_EJOBFAILED] = { "job failed", "JobFailed" },
+	[AMLR_ECANCELLED] = { "job cancelled", "Cancelled" },
+	[AMLR_ETIMEOUT] = { "timed out", "Timeout" },
+	[AMLR_EGATE] = { "rejected by the promotion gate", "GateRejected" },
 };
 
 void amlr_error_clear(amlr_error *err)

@@ -357,6 +357,10 @@ Describe 'AmlRetrain through an echo stand-in' {
             @{ ExitCode = 7; Category = 'Network'; Status = $null; ErrorCategory = 'ConnectionError'; Type = [System.Net.Http.HttpRequestException] }
             @{ ExitCode = 8; Category = 'Server'; Status = 500; ErrorCategory = 'InvalidResult'; Type = [System.InvalidOperationException] }
             @{ ExitCode = 9; Category = 'LocalIO'; Status = $null; ErrorCategory = 'ReadError'; Type = [System.IO.IOException] }
+            @{ ExitCode = 10; Category = 'JobFailed'; Status = $null; ErrorCategory = 'InvalidResult'; Type = [System.InvalidOperationException] }
+            @{ ExitCode = 11; Category = 'Cancelled'; Status = $null; ErrorCategory = 'OperationStopped'; Type = [System.InvalidOperationException] }
+            @{ ExitCode = 12; Category = 'Timeout'; Status = $null; ErrorCategory = 'OperationTimeout'; Type = [System.TimeoutException] }
+            @{ ExitCode = 13; Category = 'GateRejected'; Status = $null; ErrorCategory = 'InvalidResult'; Type = [System.InvalidOperationException] }
         ) {
             Set-EchoResult -ExitCode $ExitCode -Stderr (Get-ErrorLine $ExitCode $Category 'SvcCode' 'something failed' $Status 'req-42')
             $record = $null

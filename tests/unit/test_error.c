@@ -24,14 +24,19 @@ static void test_error__codes_are_frozen(void **state)
 	assert_int_equal(AMLR_ENET, 7);
 	assert_int_equal(AMLR_ESERVER, 8);
 	assert_int_equal(AMLR_EIO, 9);
+	assert_int_equal(AMLR_EJOBFAILED, 10);
+	assert_int_equal(AMLR_ECANCELLED, 11);
+	assert_int_equal(AMLR_ETIMEOUT, 12);
+	assert_int_equal(AMLR_EGATE, 13);
 }
 
 static void test_error__categories(void **state)
 {
 	static const char *const want[] = {
-		"",	    "Failed",	"InvalidArgument", "Auth",
-		"NotFound", "Conflict", "Throttled",	   "Network",
-		"Server",   "LocalIO",
+		"",	    "Failed",	    "InvalidArgument", "Auth",
+		"NotFound", "Conflict",	    "Throttled",       "Network",
+		"Server",   "LocalIO",	    "JobFailed",       "Cancelled",
+		"Timeout",  "GateRejected",
 	};
 	int c;
 

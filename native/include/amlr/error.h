@@ -25,10 +25,14 @@ typedef enum {
 	AMLR_ETHROTTLED = 6, /* HTTP 429/503 once retries are exhausted */
 	AMLR_ENET = 7, /* DNS, connect, TLS, timeout */
 	AMLR_ESERVER = 8, /* HTTP 5xx, or a reply we cannot parse */
-	AMLR_EIO = 9 /* local file or output stream */
+	AMLR_EIO = 9, /* local file or output stream */
+	AMLR_EJOBFAILED = 10, /* a batch job ended Failed (its Details) */
+	AMLR_ECANCELLED = 11, /* a batch job ended Cancelled */
+	AMLR_ETIMEOUT = 12, /* waited past the caller's --timeout */
+	AMLR_EGATE = 13 /* the promotion gate rejected the new model */
 } amlr_code;
 
-#define AMLR_CODE_MAX AMLR_EIO
+#define AMLR_CODE_MAX AMLR_EGATE
 
 #define AMLR_ERROR_MESSAGE_MAX 512
 #define AMLR_ERROR_FIELD_MAX 128

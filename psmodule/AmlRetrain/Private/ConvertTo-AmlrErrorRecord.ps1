@@ -97,6 +97,13 @@ function ConvertTo-AmlrErrorRecord {
             $errorCategory = if ($writing) { 'WriteError' } else { 'ReadError' }
             $exception = [System.IO.IOException]::new($message)
         }
+        10 { $errorCategory = 'InvalidResult' }
+        11 { $errorCategory = 'OperationStopped' }
+        12 {
+            $errorCategory = 'OperationTimeout'
+            $exception = [System.TimeoutException]::new($message)
+        }
+        13 { $errorCategory = 'InvalidResult' }
     }
     if (-not $exception) {
         $exception = [System.InvalidOperationException]::new($message)
