@@ -152,6 +152,27 @@ int amlr_json_int(int64_t *out, const amlr_json *json)
 	return 1;
 }
 
+int amlr_json_number(double *out, const amlr_json *json)
+{
+	json_object *o = amlr_json__c(json);
+
+	if (!json_object_is_type(o, json_type_int) &&
+	    !json_object_is_type(o, json_type_double))
+		return 0;
+	*out = json_object_get_double(o);
+	return 1;
+}
+
+int amlr_json_bool(int *out, const amlr_json *json)
+{
+	json_object *o = amlr_json__c(json);
+
+	if (!json_object_is_type(o, json_type_boolean))
+		return 0;
+	*out = json_object_get_boolean(o) ? 1 : 0;
+	return 1;
+}
+
 int amlr_json_next(const char **key, amlr_json **val, const amlr_json *obj,
 		   amlr_json_iter *it)
 {

@@ -92,6 +92,12 @@ AMLR_EXTERN const char *amlr_json_get_str(const amlr_json *obj,
 /** Integer value; 1 and *out set for an INT value, else 0. */
 AMLR_EXTERN int amlr_json_int(int64_t *out, const amlr_json *json);
 
+/** Number value (integer or double); 1 and *out set for one, else 0. */
+AMLR_EXTERN int amlr_json_number(double *out, const amlr_json *json);
+
+/** Boolean value; 1 and *out (0 or 1) set for a boolean, else 0. */
+AMLR_EXTERN int amlr_json_bool(int *out, const amlr_json *json);
+
 /*
  * Iterating the members of an object in document order:
  *
