@@ -24,6 +24,7 @@ static const struct sample {
 } samples[] = {
 	{ "manifests/data/census-a.csv", "a", 5000, 1 },
 	{ "manifests/data/census-b.csv", "b", 5000, 2 },
+	{ "manifests/data/census-b-holdout.csv", "b", 1000, 3 },
 };
 
 static char *generate(const char *version, size_t rows, uint64_t seed,
