@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* amlr_json over json-c: parsing, access, building and serialising. */
+#include <stdio.h>
 #include <string.h>
 
 #include "amlr/json.h"
@@ -219,6 +220,15 @@ amlr_code amlr_json_new_string(amlr_json **out, const char *s)
 amlr_code amlr_json_new_int(amlr_json **out, int64_t v)
 {
 	return wrap_new(out, json_object_new_int64(v));
+}
+
+amlr_code amlr_json_new_double(amlr_json **out, double v)
+{
+	char text[32];
+
+	/* 15 significant digits: 0.86 stays "0.86", not 0.85999999999999999 */
+	snprintf(text, sizeof(text), "%.15g", v);
+	return wrap_new(out, json_object_new_double_s(v, text));
 }
 
 amlr_code amlr_json_new_bool(amlr_json **out, int v)

@@ -361,8 +361,7 @@ static amlr_code read_endpoint(amlr_plan_target *t, struct reader *r,
 	    (rc = str_field(&t->throttle_level, r, v, path, "throttleLevel",
 			    0)) != AMLR_OK ||
 	    (rc = str_field(&t->resource, r, v, path, "resource", 0)) !=
-		    AMLR_OK ||
-	    (rc = secret_field(&t->token, r, v, path, "token", 1)) != AMLR_OK)
+		    AMLR_OK)
 		return rc;
 	join(sub, path, "name");
 	if (!endpoint_name_valid(t->endpoint))
@@ -388,7 +387,7 @@ static amlr_code read_endpoint(amlr_plan_target *t, struct reader *r,
 		return bad(r, sub, "must be an integer from 1 to 200");
 	if (calls)
 		t->max_concurrent_calls = (long)n;
-	return AMLR_OK;
+	return secret_field(&t->token, r, v, path, "token", 1);
 }
 
 /* {"webservice": {...}} or {"endpoint": {...}} */

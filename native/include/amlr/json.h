@@ -128,6 +128,8 @@ AMLR_EXTERN amlr_code amlr_json_new_array(amlr_json **out);
 AMLR_EXTERN amlr_code amlr_json_new_string(amlr_json **out, const char *s);
 AMLR_EXTERN amlr_code amlr_json_new_int(amlr_json **out, int64_t v);
 AMLR_EXTERN amlr_code amlr_json_new_bool(amlr_json **out, int v);
+/** New number (serialised with 15 significant digits). */
+AMLR_EXTERN amlr_code amlr_json_new_double(amlr_json **out, double v);
 
 /**
  * Set member @p key of @p obj to @p val (NULL stores JSON null), replacing
