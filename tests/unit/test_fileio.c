@@ -179,6 +179,59 @@ static void test_fileio__read_limits(void **state)
 	amlr_buf_release(&b);
 }
 
+static amlr_code collect(const void *data, size_t n, void *payload)
+{
+	return amlr_buf_put(payload, data, n);
+}
+
+/* An interrupted write of the same version continues; another restarts. */
+static void test_fileio__resumable(void **state)
+{
+	struct fixture *f = *state;
+	amlr_buf back = AMLR_BUF_INIT;
+	amlr_afile *a = NULL;
+	uint64_t have = 99;
+
+	assert_int_equal(amlr_afile_open_resumable(&a, NULL, f->path, 0600,
+						   "etag1 10", &have),
+			 AMLR_OK);
+	assert_int_equal(have, 0);
+	assert_int_equal(amlr_afile_write(a, NULL, "01234", 5), AMLR_OK);
+	amlr_afile_keep(a); /* a network failure: keep what came */
+	amlr_afile_free(a);
+	assert_int_equal(entries(f->dir), 2); /* .partial, .partial.version */
+
+	assert_int_equal(amlr_afile_open_resumable(&a, NULL, f->path, 0600,
+						   "etag1 10", &have),
+			 AMLR_OK);
+	assert_int_equal(have, 5);
+	assert_int_equal(amlr_afile_reread(a, NULL, have, collect, &back),
+			 AMLR_OK);
+	assert_int_equal(back.len, 5);
+	assert_memory_equal(back.ptr, "01234", 5);
+	assert_int_equal(amlr_afile_write(a, NULL, "56789", 5), AMLR_OK);
+	assert_int_equal(amlr_afile_commit(a, NULL), AMLR_OK);
+	amlr_afile_free(a);
+	assert_content(f->path, "0123456789");
+	assert_int_equal(entries(f->dir), 1); /* the target alone */
+
+	/* another version: a fresh start; given up: nothing left */
+	assert_int_equal(amlr_afile_open_resumable(&a, NULL, f->path, 0600,
+						   "etag1 10", &have),
+			 AMLR_OK);
+	assert_int_equal(amlr_afile_write(a, NULL, "xy", 2), AMLR_OK);
+	amlr_afile_keep(a);
+	amlr_afile_free(a);
+	assert_int_equal(amlr_afile_open_resumable(&a, NULL, f->path, 0600,
+						   "etag2 10", &have),
+			 AMLR_OK);
+	assert_int_equal(have, 0);
+	amlr_afile_free(a);
+	assert_int_equal(entries(f->dir), 1);
+	assert_content(f->path, "0123456789");
+	amlr_buf_release(&back);
+}
+
 static void test_fileio__invalid_name(void **state)
 {
 	amlr_error err = AMLR_ERROR_INIT;
@@ -204,6 +257,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_fileio__abandon_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fileio__read_limits, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_fileio__resumable, setup,
 						teardown),
 		cmocka_unit_test(test_fileio__invalid_name),
 	};

@@ -182,9 +182,13 @@ AMLR_EXTERN amlr_code amlr_blob_upload(amlr_blob_props *out, amlr_blob *blob,
 
 /**
  * Download a blob into @p path, atomically (amlr_afile): the target is
- * either left as it was or holds the whole blob.  Large blobs come in
- * ranges of block_size, `parallel` at a time, pinned to the blob's ETag
- * (If-Match) so that a blob replaced meanwhile fails the download
+ * either left as it was or holds the whole blob.  Resumable: the bytes
+ * go to PATH.partial first; after a network or service failure (or a
+ * kill) they stay there, and a later download of the same version of the
+ * blob (ETag and length) to the same path fetches only the rest.  Other
+ * failures (local I/O, the blob replaced meanwhile, a bad MD5) remove it. Large
+ *blobs come in ranges of block_size, `parallel` at a time, pinned to the blob's
+ *ETag (If-Match) so that a blob replaced meanwhile fails the download
  * (AMLR_ECONFLICT) instead of mixing versions; the length and, when the
  * blob has one, the MD5 are checked (AMLR_ESERVER on a mismatch).
  *

@@ -6,6 +6,7 @@
 #include "common.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "buf.h"
@@ -36,6 +37,46 @@ typedef struct amlr_afile amlr_afile;
  */
 AMLR_EXTERN amlr_code amlr_afile_open(amlr_afile **out, amlr_error *err,
 				      const char *path, mode_t mode);
+
+/**
+ * Start or continue writing @p path resumably: the data goes to
+ * "PATH.partial", and "PATH.partial.version" records @p version (what the
+ * content is of: e.g. a blob's ETag and length).  A "PATH.partial" that an
+ * earlier, interrupted run left for the same version is continued: *have
+ * is the number of bytes it holds, and writes append to them; for another
+ * version (or none) it starts again from 0.  amlr_afile_commit() puts the
+ * whole in place atomically and removes the version file;
+ * amlr_afile_keep() leaves both for a later run; amlr_afile_free() alone
+ * removes both, as for amlr_afile_open().
+ *
+ * @param version one line, no newline; at most 1 KiB
+ * @param[out] have the bytes already there (0 for a fresh start)
+ * @return AMLR_OK, AMLR_EINVAL (a bad name or version), AMLR_EIO, AMLR_EFAIL
+ * Ownership: *out belongs to the caller; end with amlr_afile_free().
+ */
+AMLR_EXTERN amlr_code amlr_afile_open_resumable(amlr_afile **out,
+						amlr_error *err,
+						const char *path, mode_t mode,
+						const char *version,
+						uint64_t *have);
+
+/**
+ * Read back the first @p len bytes already in a resumable file (to hash
+ * what an earlier run wrote), calling @p cb on chunks of them.
+ *
+ * @return AMLR_OK; AMLR_EIO (a short read); what @p cb returned
+ */
+AMLR_EXTERN amlr_code
+amlr_afile_reread(amlr_afile *f, amlr_error *err, uint64_t len,
+		  amlr_code (*cb)(const void *data, size_t n, void *payload),
+		  void *payload);
+
+/**
+ * Stop writing a resumable file but keep what it holds, for a later
+ * amlr_afile_open_resumable() of the same version (after a network
+ * failure).  Only amlr_afile_free() may follow.
+ */
+AMLR_EXTERN void amlr_afile_keep(amlr_afile *f);
 
 /** Append bytes; AMLR_EIO when the write fails (e.g. disk full). */
 AMLR_EXTERN amlr_code amlr_afile_write(amlr_afile *f, amlr_error *err,
