@@ -23,6 +23,7 @@
 #include "amlr/secret.h"
 #include "amlr/sharedkey.h"
 #include "amlr/version.h"
+#include "blob_internal.h"
 #include "http_internal.h"
 #include "sharedkey_internal.h"
 
@@ -1522,6 +1523,17 @@ struct download {
 	EVP_MD_CTX *md5;
 };
 
+static amlr_code hash_prefix(const void *data, size_t n, void *payload)
+{
+	return EVP_DigestUpdate(payload, data, n) ? AMLR_OK : AMLR_EFAIL;
+}
+
+/* A failure after which what was downloaded is worth keeping. */
+static int resumable(amlr_code rc)
+{
+	return rc == AMLR_ENET || rc == AMLR_ETHROTTLED || rc == AMLR_ESERVER;
+}
+
 static int download_next(struct slot *s, void *ctx)
 {
 	struct download *d = ctx;
@@ -1612,7 +1624,8 @@ amlr_code amlr_blob_download(amlr_blob_props *out, amlr_blob *b,
 	struct job job;
 	unsigned char digest[EVP_MAX_MD_SIZE];
 	unsigned int dlen = 0;
-	char md5[32];
+	char md5[32], version[AMLR_ERROR_FIELD_MAX + 32];
+	int keep = 0;
 	amlr_code rc;
 
 	if (out)
@@ -1621,22 +1634,39 @@ amlr_code amlr_blob_download(amlr_blob_props *out, amlr_blob *b,
 	d.b = b;
 	if ((rc = amlr_blob_get_properties(&p, b, container, name)) != AMLR_OK)
 		goto done;
-	if ((rc = amlr_afile_open(&d.f, &b->err, path, mode)) != AMLR_OK)
+	/* What an interrupted download of this very version left, continued */
+	snprintf(version, sizeof(version), "%s %llu", p.etag ? p.etag : "-",
+		 (unsigned long long)p.content_length);
+	if ((rc = amlr_afile_open_resumable(&d.f, &b->err, path, mode, version,
+					    &d.written)) != AMLR_OK)
 		goto done;
 	d.size = p.content_length;
 	d.etag = p.etag;
 	d.block = b->opts.block_size;
+	if (d.written > d.size) {
+		rc = amlr_error_set(&b->err, AMLR_EIO,
+				    "'%s.partial' is longer than the blob",
+				    path);
+		goto done;
+	}
+	d.next_off = d.written;
 	if (p.content_md5 && (!(d.md5 = EVP_MD_CTX_new()) ||
 			      !EVP_DigestInit_ex(d.md5, EVP_md5(), NULL))) {
 		rc = oom(b);
 		goto done;
 	}
+	if (d.md5 && d.written &&
+	    (rc = amlr_afile_reread(d.f, &b->err, d.written, hash_prefix,
+				    d.md5)) != AMLR_OK)
+		goto done;
 	job.next = download_next;
 	job.done = download_done;
 	job.ctx = &d;
 	job.width = b->opts.parallel;
-	if ((rc = run_named(b, container, name, &job)) != AMLR_OK)
+	if ((rc = run_named(b, container, name, &job)) != AMLR_OK) {
+		keep = resumable(rc) && d.written > 0;
 		goto done;
+	}
 	if (d.written != d.size) {
 		rc = amlr_error_set(&b->err, AMLR_ESERVER,
 				    "download of '%s' incomplete", name);
@@ -1665,6 +1695,8 @@ amlr_code amlr_blob_download(amlr_blob_props *out, amlr_blob *b,
 	rc = AMLR_OK;
 done:
 	EVP_MD_CTX_free(d.md5);
+	if (keep)
+		amlr_afile_keep(d.f);
 	amlr_afile_free(d.f);
 	amlr_blob_props_release(&p);
 	shrink(b);
@@ -1757,9 +1789,9 @@ static amlr_code list_item(amlr_blob_props *p, xmlNode *item,
 }
 
 /* Parse one page; *marker gets NextMarker (NULL at the end). */
-static amlr_code list_page(amlr_blob *b, const char *body, size_t len,
-			   const char *container, char **marker,
-			   amlr_blob_list_cb cb, void *payload, int *stop)
+amlr_code amlr_blob__parse_list(amlr_error *err, const char *body, size_t len,
+				const char *container, char **marker,
+				amlr_blob_list_cb cb, void *payload, int *stop)
 {
 	xmlDoc *doc = NULL;
 	xmlNode *root, *blobs, *n;
@@ -1774,8 +1806,8 @@ static amlr_code list_page(amlr_blob *b, const char *body, size_t len,
 					  XML_PARSE_NOWARNING)) ||
 	    !(root = xmlDocGetRootElement(doc)) ||
 	    strcmp((const char *)root->name, "EnumerationResults") != 0) {
-		amlr_error_set(&b->err, rc,
-			       "cannot parse the blob list of '%s'", container);
+		amlr_error_set(err, rc, "cannot parse the blob list of '%s'",
+			       container);
 		goto done;
 	}
 	blobs = child(root, "Blobs");
@@ -1786,10 +1818,10 @@ static amlr_code list_page(amlr_blob *b, const char *body, size_t len,
 			continue;
 		if ((rc = list_item(&p, n, container)) != AMLR_OK) {
 			if (rc == AMLR_EFAIL)
-				oom(b);
+				amlr_error_set(err, rc, "out of memory");
 			else
 				amlr_error_set(
-					&b->err, rc,
+					err, rc,
 					"cannot parse the blob list of '%s'",
 					container);
 			goto done;
@@ -1799,7 +1831,7 @@ static amlr_code list_page(amlr_blob *b, const char *body, size_t len,
 	}
 	next = child_text(root, "NextMarker");
 	if (next && *next && !(*marker = strdup(next))) {
-		rc = oom(b);
+		rc = amlr_error_set(err, AMLR_EFAIL, "out of memory");
 		goto done;
 	}
 	rc = AMLR_OK;
@@ -1842,8 +1874,9 @@ amlr_code amlr_blob_list(amlr_blob *b, const char *container,
 		}
 		if ((rc = run_one(b, &t)) != AMLR_OK)
 			goto done;
-		rc = list_page(b, b->slots[0].resp.ptr, b->slots[0].resp.len,
-			       container, &next, cb, payload, &stop);
+		rc = amlr_blob__parse_list(&b->err, b->slots[0].resp.ptr,
+					   b->slots[0].resp.len, container,
+					   &next, cb, payload, &stop);
 		if (rc != AMLR_OK)
 			goto done;
 		free(marker);
