@@ -1293,6 +1293,64 @@ static amlr_code service_id(char out[33])
 	return AMLR_OK;
 }
 
+/*
+ * --swap-delay: a [trained model] asset whose uri a PUT or PATCH changed
+ * keeps being scored with the model it named before for that long
+ * (emu_arm_ws_by_service()); GET shows the new uri at once.  Noted in the
+ * web service's document as "modelSwaps": {asset key: {"previousUri",
+ * "swappedMs"}}, carried over from @p old.
+ */
+static const char *model_in_use(json_object *ws, const char *key,
+				const char *uri, int64_t now, long delay)
+{
+	json_object *sw = jget(jget(ws, "modelSwaps"), key);
+
+	if (sw && jstr(sw, "previousUri") &&
+	    now < jint(sw, "swappedMs") + delay)
+		return jstr(sw, "previousUri");
+	return uri;
+}
+
+static amlr_code note_swaps(json_object *ws, json_object *old, int64_t now,
+			    long delay)
+{
+	json_object *swaps, *assets = jget(jget(ws, "properties"), "assets");
+	json_object *before = jget(jget(old, "properties"), "assets"), *sw;
+	struct json_object_iterator it, end;
+	const char *key, *uri, *was;
+
+	if (!old)
+		return AMLR_OK;
+	if (!(swaps = jget(ws, "modelSwaps"))) {
+		swaps = jcopy(jget(old, "modelSwaps"));
+		if (jset(ws, "modelSwaps",
+			 swaps ? swaps : json_object_new_object()) != AMLR_OK)
+			return AMLR_EFAIL;
+		swaps = jget(ws, "modelSwaps");
+	}
+	if (!json_object_is_type(assets, json_type_object))
+		return AMLR_OK;
+	it = json_object_iter_begin(assets);
+	end = json_object_iter_end(assets);
+	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+		key = json_object_iter_peek_name(&it);
+		uri = jstr(
+			jget(json_object_iter_peek_value(&it), "locationInfo"),
+			"uri");
+		was = jstr(jget(jget(before, key), "locationInfo"), "uri");
+		if (!uri || !was || strcmp(uri, was) == 0)
+			continue;
+		was = model_in_use(old, key, was, now, delay);
+		if (!(sw = json_object_new_object()) ||
+		    jset(swaps, key, sw) != AMLR_OK ||
+		    jset_str(sw, "previousUri", was) != AMLR_OK ||
+		    jset(sw, "swappedMs", json_object_new_int64(now)) !=
+			    AMLR_OK)
+			return AMLR_EFAIL;
+	}
+	return AMLR_OK;
+}
+
 /* Validate a PUT body into *props_out (a private, canonical copy). */
 static int check_put(struct emu_arm_result *res, json_object **props_out,
 		     json_object *body, enum emu_arm_api api, amlr_code *rc)
@@ -1404,6 +1462,8 @@ amlr_code emu_arm_ws_put(struct emu_arm *arm, struct emu_arm_result *res,
 	    (rc = jset_str(ws, "serviceId",
 			   old ? jstr(old, "serviceId") : sid)) != AMLR_OK ||
 	    (rc = jset(ws, "regions", json_object_new_object())) != AMLR_OK ||
+	    (rc = note_swaps(ws, old, now, arm->world->cfg.swap_delay_ms)) !=
+		    AMLR_OK ||
 	    (rc = new_op(&op, arm, res, call, ws, "put", now)) != AMLR_OK ||
 	    (rc = link_op(ws, op)) != AMLR_OK)
 		goto done;
@@ -1575,6 +1635,8 @@ amlr_code emu_arm_ws_patch(struct emu_arm *arm, struct emu_arm_result *res,
 		goto done;
 	if ((rc = jset(ws, "modifiedOn", json_object_new_int64(now))) !=
 		    AMLR_OK ||
+	    (rc = note_swaps(ws, cur->doc, now,
+			     arm->world->cfg.swap_delay_ms)) != AMLR_OK ||
 	    (rc = new_op(&op, arm, res, call, ws, "patch", now)) != AMLR_OK ||
 	    (rc = link_op(ws, op)) != AMLR_OK)
 		goto done;
@@ -2285,6 +2347,32 @@ void emu_arm_free(struct emu_arm *arm)
 	free(arm);
 }
 
+/* In @p props (a copy), each asset on the model used now (--swap-delay). */
+static amlr_code models_in_use(json_object *props, json_object *ws,
+			       struct emu_arm *arm)
+{
+	json_object *assets = jget(props, "assets"), *loc;
+	struct json_object_iterator it, end;
+	const char *key, *uri, *used;
+	int64_t now = now_ms();
+
+	if (!json_object_is_type(assets, json_type_object))
+		return AMLR_OK;
+	it = json_object_iter_begin(assets);
+	end = json_object_iter_end(assets);
+	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+		key = json_object_iter_peek_name(&it);
+		loc = jget(json_object_iter_peek_value(&it), "locationInfo");
+		if (!(uri = jstr(loc, "uri")))
+			continue;
+		used = model_in_use(ws, key, uri, now,
+				    arm->world->cfg.swap_delay_ms);
+		if (used != uri && jset_str(loc, "uri", used) != AMLR_OK)
+			return AMLR_EFAIL;
+	}
+	return AMLR_OK;
+}
+
 amlr_code emu_arm_ws_by_service(struct emu_arm *arm, amlr_json **props_out,
 				const char *sub, const char *service_id)
 {
@@ -2308,6 +2396,8 @@ amlr_code emu_arm_ws_by_service(struct emu_arm *arm, amlr_json **props_out,
 			continue;
 		rc = (copy = jcopy(jget(doc, "properties"))) ? AMLR_OK
 							     : AMLR_EFAIL;
+		if (rc == AMLR_OK)
+			rc = models_in_use(copy, doc, arm);
 		break;
 	}
 	pthread_mutex_unlock(&arm->lock);

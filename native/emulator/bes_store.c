@@ -21,6 +21,7 @@
 #include "arm_store.h"
 #include "bes_store.h"
 #include "blob_store.h"
+#include "classic_store.h"
 #include "graph.h"
 #include "seed.h"
 
@@ -38,6 +39,13 @@ struct job {
 	amlr_json *doc; /* the job file's document */
 };
 
+/* The RRS calls in flight on one endpoint (or web service). */
+struct slot {
+	char *key; /* "kind scope target" */
+	long n;
+	struct slot *next;
+};
+
 /* A parsed model of a blob, at one ETag, lent to graph runs. */
 struct cached_model {
 	char *uri;
@@ -53,7 +61,6 @@ struct emu_bes {
 	pthread_cond_t wake;
 	struct emu_world *world;
 	char *dir; /* <state>/bes; NULL: in memory only */
-	char *manifests; /* --demo: the manifests/ it was made from */
 	struct job *jobs;
 	size_t n;
 	size_t cap;
@@ -61,6 +68,7 @@ struct emu_bes {
 	size_t qn;
 	size_t qcap;
 	struct cached_model *models; /* guarded by lock */
+	struct slot *slots; /* guarded by lock */
 	pthread_t threads[WORKERS];
 	size_t nthreads;
 	int stopping;
@@ -68,7 +76,9 @@ struct emu_bes {
 
 /*
  * A job's document:
- *   {"id", "subscription", "service", "baseUrl", "state", "createdMs",
+ *   {"id", "kind" ("arm" or "classic"), "scope" (the subscription without
+ *    dashes, or the workspace), "target" (the web service's id, or the
+ *    endpoint's guid), "baseUrl", "state", "createdMs",
  *    "inputs": {name: {"account","container","blob"}},
  *    "outputs": {name: {"account","container","blob"}},
  *    "globals": {...}, "details": "..."}
@@ -189,6 +199,16 @@ static amlr_code load_one(struct emu_bes *bes, amlr_error *err,
 				    path.ptr);
 		goto done;
 	}
+	/* Jobs of Resource Manager services before classic ones existed. */
+	if (!amlr_json_get_str(doc, "kind") &&
+	    ((rc = amlr_json_set_str(doc, "kind", "arm")) != AMLR_OK ||
+	     (rc = amlr_json_set_str(doc, "scope",
+				     amlr_json_get_str(doc, "subscription"))) !=
+		     AMLR_OK ||
+	     (rc = amlr_json_set_str(doc, "target",
+				     amlr_json_get_str(doc, "service"))) !=
+		     AMLR_OK))
+		goto done;
 	if (strcmp(state, "Running") == 0 &&
 	    ((rc = amlr_json_set_str(doc, "state", "Failed")) != AMLR_OK ||
 	     (rc = amlr_json_set_str(doc, "details", INTERRUPTED)) != AMLR_OK ||
@@ -341,6 +361,28 @@ static amlr_code split_path(char **container, char **blob, const char *path)
 	return AMLR_OK;
 }
 
+amlr_code emu_bes_url_path(amlr_buf *out, const char *s)
+{
+	static const char digits[] = "0123456789ABCDEF";
+	const unsigned char *p;
+	char esc[4];
+	amlr_code rc = AMLR_OK;
+
+	for (p = (const unsigned char *)s; *p && rc == AMLR_OK; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~/", *p)) {
+			rc = amlr_buf_put(out, (const char *)p, 1);
+			continue;
+		}
+		esc[0] = '%';
+		esc[1] = digits[*p >> 4];
+		esc[2] = digits[*p & 15];
+		esc[3] = '\0';
+		rc = amlr_buf_puts(out, esc);
+	}
+	return rc;
+}
+
 amlr_code emu_bes_blob_of_url(char **account, char **container, char **blob,
 			      const char *base_url, const char *url)
 {
@@ -431,9 +473,9 @@ static amlr_code location_new(amlr_json **out, const char *account,
  * Resolve blob reference @p ref of input or output @p name into @p *out
  * ({"account","container","blob"}): 1 done, 0 refused (@p res), -1 failed.
  */
-static int resolve(amlr_json **out, struct emu_bes_result *res,
-		   struct emu_bes *bes, const struct emu_bes_call *call,
-		   const char *name, const amlr_json *ref, int write)
+int emu_bes_resolve(amlr_json **out, struct emu_bes_result *res,
+		    struct emu_bes *bes, const char *base_url, const char *name,
+		    const amlr_json *ref, int write)
 {
 	const struct emu_seed_storage *acct;
 	amlr_connstr *cs = NULL;
@@ -478,7 +520,7 @@ static int resolve(amlr_json **out, struct emu_bes_result *res,
 		if (!(account = strdup(amlr_connstr_account(cs))))
 			goto done;
 	} else {
-		rc = split_host(&account, &rest, call->base_url, base);
+		rc = split_host(&account, &rest, base_url, base);
 		if (rc == AMLR_EFAIL)
 			goto done;
 		if (rc != AMLR_OK || *rest) {
@@ -573,7 +615,8 @@ static int take_inputs(amlr_json *out, struct emu_bes_result *res,
 			return refuse(res, 400, "BadArgument",
 				      "InvalidInputNames", "Input",
 				      "the web service has no input");
-		if ((ok = resolve(&loc, res, bes, call, name, single, 0)) != 1)
+		if ((ok = emu_bes_resolve(&loc, res, bes, call->base_url, name,
+					  single, 0)) != 1)
 			return ok;
 		if (amlr_json_set(out, name, loc) != AMLR_OK)
 			return -1;
@@ -587,7 +630,8 @@ static int take_inputs(amlr_json *out, struct emu_bes_result *res,
 				      "InvalidInputNames", name,
 				      "the web service has no input '%s'",
 				      name);
-		if ((ok = resolve(&loc, res, bes, call, name, ref, 0)) != 1)
+		if ((ok = emu_bes_resolve(&loc, res, bes, call->base_url, name,
+					  ref, 0)) != 1)
 			return ok;
 		if (amlr_json_set(out, name, loc) != AMLR_OK)
 			return -1;
@@ -676,7 +720,8 @@ static int take_outputs(amlr_json *out, struct emu_bes_result *res,
 				      "InvalidOutputOverrideName", name,
 				      "the web service has no output '%s'",
 				      name);
-		if ((ok = resolve(&loc, res, bes, call, name, ref, 1)) != 1)
+		if ((ok = emu_bes_resolve(&loc, res, bes, call->base_url, name,
+					  ref, 1)) != 1)
 			return ok;
 		blob = amlr_json_get_str(loc, "blob");
 		model = output_is_model(call->props, name);
@@ -712,6 +757,11 @@ static int take_outputs(amlr_json *out, struct emu_bes_result *res,
 			return -1;
 	}
 	return 1;
+}
+
+static const char *kind_name(enum emu_bes_kind kind)
+{
+	return kind == EMU_BES_CLASSIC ? "classic" : "arm";
 }
 
 static amlr_code new_job_id(char out[JOB_ID_SIZE])
@@ -802,8 +852,9 @@ amlr_code emu_bes_submit(struct emu_bes *bes, struct emu_bes_result *res,
 	}
 	if (amlr_json_new_object(&doc) != AMLR_OK ||
 	    amlr_json_set_str(doc, "id", id) != AMLR_OK ||
-	    amlr_json_set_str(doc, "subscription", call->sub) != AMLR_OK ||
-	    amlr_json_set_str(doc, "service", call->service) != AMLR_OK ||
+	    amlr_json_set_str(doc, "kind", kind_name(call->kind)) != AMLR_OK ||
+	    amlr_json_set_str(doc, "scope", call->scope) != AMLR_OK ||
+	    amlr_json_set_str(doc, "target", call->target) != AMLR_OK ||
 	    amlr_json_set_str(doc, "baseUrl", call->base_url) != AMLR_OK ||
 	    amlr_json_set_str(doc, "state", "NotStarted") != AMLR_OK ||
 	    amlr_json_set_int(doc, "createdMs", now_ms()) != AMLR_OK ||
@@ -839,10 +890,11 @@ static struct job *own_job(struct emu_bes *bes, struct emu_bes_result *res,
 	struct job *j = find_job(bes, id);
 
 	if (j &&
-	    strcasecmp(amlr_json_get_str(j->doc, "service"), call->service) ==
+	    strcmp(amlr_json_get_str(j->doc, "kind"), kind_name(call->kind)) ==
 		    0 &&
-	    strcasecmp(amlr_json_get_str(j->doc, "subscription"), call->sub) ==
-		    0)
+	    strcasecmp(amlr_json_get_str(j->doc, "target"), call->target) ==
+		    0 &&
+	    strcasecmp(amlr_json_get_str(j->doc, "scope"), call->scope) == 0)
 		return j;
 	refuse(res, 404, "NotFound", "JobNotFound", id, "job '%s' not found",
 	       id);
@@ -919,9 +971,9 @@ done:
 	return rc;
 }
 
-/* One Results entry: BaseLocation, RelativeLocation, a fresh read SAS. */
-static amlr_code result_entry(amlr_json **out, struct emu_bes *bes,
-			      const char *base_url, const amlr_json *loc)
+amlr_code emu_bes_blob_ref(amlr_json **out, struct emu_bes *bes,
+			   const char *base_url, const amlr_json *loc,
+			   int connstr)
 {
 	const struct emu_seed_storage *acct;
 	amlr_sas_values v;
@@ -943,8 +995,8 @@ static amlr_code result_entry(amlr_json **out, struct emu_bes *bes,
 	v.start = st;
 	v.expiry = se;
 	v.resource = "b";
-	if ((rc = amlr_json_set_str(*out, "ConnectionString", NULL)) !=
-		    AMLR_OK ||
+	if ((connstr && (rc = amlr_json_set_str(*out, "ConnectionString",
+						NULL)) != AMLR_OK) ||
 	    (rc = amlr_buf_printf(&s, "%s/%s/", base_url, account)) !=
 		    AMLR_OK ||
 	    (rc = amlr_json_set_str(*out, "BaseLocation", s.ptr)) != AMLR_OK)
@@ -994,8 +1046,8 @@ amlr_code emu_bes_status(struct emu_bes *bes, struct emu_bes_result *res,
 			goto done;
 		while (amlr_json_next(&name, &loc,
 				      amlr_json_get(j->doc, "outputs"), &it)) {
-			if ((rc = result_entry(&entry, bes, call->base_url,
-					       loc)) != AMLR_OK ||
+			if ((rc = emu_bes_blob_ref(&entry, bes, call->base_url,
+						   loc, 1)) != AMLR_OK ||
 			    (rc = amlr_json_set(results, name, entry)) !=
 				    AMLR_OK)
 				goto done;
@@ -1224,9 +1276,13 @@ static amlr_code run_job(struct emu_bes *bes, const amlr_json *doc,
 	uint64_t off, len;
 	amlr_code rc;
 
-	rc = emu_arm_ws_by_service(bes->world->arm, &props,
-				   amlr_json_get_str(doc, "subscription"),
-				   amlr_json_get_str(doc, "service"));
+	rc = emu_bes_props(&props, bes->world,
+			   strcmp(amlr_json_get_str(doc, "kind"), "classic") ==
+					   0
+				   ? EMU_BES_CLASSIC
+				   : EMU_BES_ARM,
+			   amlr_json_get_str(doc, "scope"),
+			   amlr_json_get_str(doc, "target"));
 	if (rc == AMLR_ENOTFOUND)
 		snprintf(details, EMU_GRAPH_ERR_SIZE,
 			 "the web service no longer exists");
@@ -1432,212 +1488,213 @@ void emu_bes_free(struct emu_bes *bes)
 	while (bes->models)
 		cached_unlink(bes, bes->models);
 	free(bes->jobs);
+	while (bes->slots) {
+		struct slot *next = bes->slots->next;
+
+		free(bes->slots->key);
+		free(bes->slots);
+		bes->slots = next;
+	}
 	free(bes->queue);
 	free(bes->dir);
-	free(bes->manifests);
 	pthread_cond_destroy(&bes->wake);
 	pthread_mutex_destroy(&bes->lock);
 	free(bes);
 }
 
-/* --- the demo world (--demo) -------------------------------------------- */
+/* --- the one lookup, and RRS call slots ------------------------------- */
 
-#define DEMO_TRAINING "census-training"
-#define DEMO_PREDICTIVE "census-predictive"
-#define DEMO_CONTAINER "models"
-#define DEMO_MODEL "census-a.ilearner"
-#define DEMO_SEARCH_UP 5 /* directories above the executable's */
-
-/* The repository's manifests/ above the executable (build/.../bin/). */
-static amlr_code find_manifests(amlr_buf *out, amlr_error *err)
+amlr_code emu_bes_props(amlr_json **props_out, struct emu_world *world,
+			enum emu_bes_kind kind, const char *scope,
+			const char *target)
 {
-	char exe[4096], *slash;
-	amlr_buf probe = AMLR_BUF_INIT;
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	struct stat st;
-	int i;
-	amlr_code rc = AMLR_EFAIL;
-
-	if (n <= 0)
-		return amlr_error_set(err, AMLR_EIO,
-				      "--demo: cannot find the executable");
-	exe[n] = '\0';
-	for (i = 0; i < DEMO_SEARCH_UP && (slash = strrchr(exe, '/')); i++) {
-		*slash = '\0';
-		amlr_buf_clear(&probe);
-		if (amlr_buf_printf(&probe,
-				    "%s/manifests/definitions/" DEMO_TRAINING
-				    ".json",
-				    exe) != AMLR_OK)
-			goto done;
-		if (stat(probe.ptr, &st) == 0) {
-			rc = amlr_buf_printf(out, "%s/manifests", exe);
-			goto done;
-		}
-	}
-	rc = amlr_error_set(
-		err, AMLR_EIO,
-		"--demo: no manifests/ directory above the executable");
-done:
-	amlr_buf_release(&probe);
-	return rc;
+	*props_out = NULL;
+	if (!scope || !target)
+		return AMLR_ENOTFOUND;
+	if (kind == EMU_BES_CLASSIC)
+		return emu_classic_exec_props(world->classic, props_out, scope,
+					      target);
+	return emu_arm_ws_by_service(world->arm, props_out, scope, target);
 }
 
-/* The seed's first subscription and resource group, or NULL. */
-static const struct emu_seed_subscription *demo_sub(const struct emu_seed *s)
+static amlr_code slot_key(amlr_buf *out, enum emu_bes_kind kind,
+			  const char *scope, const char *target)
 {
 	size_t i;
+	amlr_code rc;
 
-	for (i = 0; s && i < s->nsubscriptions; i++)
-		if (s->subscriptions[i].ngroups)
-			return &s->subscriptions[i];
-	return NULL;
+	if ((rc = amlr_buf_printf(out, "%s %s %s", kind_name(kind), scope,
+				  target)) != AMLR_OK)
+		return rc;
+	for (i = 0; i < out->len; i++) /* the URL's ids ignore case */
+		if (out->ptr[i] >= 'A' && out->ptr[i] <= 'Z')
+			out->ptr[i] = (char)(out->ptr[i] - 'A' + 'a');
+	return AMLR_OK;
 }
 
-/* Train the first model on census-a.csv into models/census-a.ilearner. */
-static amlr_code demo_model(struct emu_bes *bes, amlr_error *err,
-			    const char *manifests, const char *account)
+int emu_bes_slot_take(struct emu_bes *bes, enum emu_bes_kind kind,
+		      const char *scope, const char *target, long max)
+{
+	amlr_buf key = AMLR_BUF_INIT;
+	struct slot *sl;
+	int taken = 0;
+
+	if (slot_key(&key, kind, scope, target) != AMLR_OK)
+		return 0;
+	pthread_mutex_lock(&bes->lock);
+	for (sl = bes->slots; sl && strcmp(sl->key, key.ptr) != 0;
+	     sl = sl->next)
+		;
+	if (!sl && (sl = calloc(1, sizeof(*sl)))) {
+		sl->key = amlr_buf_detach(&key);
+		sl->next = bes->slots;
+		bes->slots = sl;
+	}
+	if (sl && sl->n < max) {
+		sl->n++;
+		taken = 1;
+	}
+	pthread_mutex_unlock(&bes->lock);
+	amlr_buf_release(&key);
+	return taken;
+}
+
+void emu_bes_slot_put(struct emu_bes *bes, enum emu_bes_kind kind,
+		      const char *scope, const char *target)
+{
+	amlr_buf key = AMLR_BUF_INIT;
+	struct slot *sl;
+
+	if (slot_key(&key, kind, scope, target) != AMLR_OK)
+		return;
+	pthread_mutex_lock(&bes->lock);
+	for (sl = bes->slots; sl; sl = sl->next)
+		if (strcmp(sl->key, key.ptr) == 0 && sl->n > 0) {
+			sl->n--;
+			break;
+		}
+	pthread_mutex_unlock(&bes->lock);
+	amlr_buf_release(&key);
+}
+
+/* --- the seeded world: models, Resource Manager web services ----------- */
+
+/* Train seed model @p m into its blob, unless the blob exists. */
+static amlr_code seed_model(struct emu_bes *bes, amlr_error *err,
+			    const struct emu_seed_model *m)
 {
 	learn_train_opts opts = LEARN_TRAIN_OPTS_INIT;
 	struct emu_blob_fail bf;
 	struct emu_blob_info info;
-	amlr_buf path = AMLR_BUF_INIT, csv = AMLR_BUF_INIT;
-	learn_model *m = NULL;
+	amlr_buf csv = AMLR_BUF_INIT;
+	learn_model *model = NULL;
 	char lerr[LEARN_ERR_SIZE] = "", *bytes = NULL;
 	uint64_t off, len;
 	size_t n = 0;
 	amlr_code rc;
 
 	memset(&bf, 0, sizeof(bf));
-	rc = emu_blob_container_create(bes->world->blob, &bf, account,
-				       DEMO_CONTAINER, &info);
+	rc = emu_blob_container_create(bes->world->blob, &bf, m->account,
+				       m->container, &info);
 	if (rc != AMLR_OK && rc != AMLR_ECONFLICT)
 		goto fail;
 	memset(&bf, 0, sizeof(bf));
-	rc = emu_blob_read(bes->world->blob, &bf, account, DEMO_CONTAINER,
-			   DEMO_MODEL, NULL, NULL, &info, &off, &len, NULL);
+	rc = emu_blob_read(bes->world->blob, &bf, m->account, m->container,
+			   m->blob, NULL, NULL, &info, &off, &len, NULL);
 	if (rc == AMLR_OK)
 		goto done; /* kept from an earlier start */
-	if ((rc = amlr_buf_printf(&path, "%s/data/census-a.csv", manifests)) !=
-		    AMLR_OK ||
-	    (rc = amlr_file_read(&csv, err, path.ptr, 64u << 20)) != AMLR_OK)
+	if ((rc = amlr_file_read(&csv, err, m->data, 64u << 20)) != AMLR_OK) {
+		rc = amlr_error_set(err, AMLR_EIO, "seed: cannot read '%s'",
+				    m->data);
 		goto done;
-	opts.label = "income";
-	if (learn_train_mem(&m, csv.ptr ? csv.ptr : "", csv.len, &opts, lerr) !=
-		    LEARN_OK ||
-	    learn_model_save(&bytes, &n, m, lerr) != LEARN_OK) {
-		rc = amlr_error_set(err, AMLR_EFAIL, "--demo: '%s': %s",
-				    path.ptr, lerr);
+	}
+	opts.label = m->label;
+	if (learn_train_mem(&model, csv.ptr ? csv.ptr : "", csv.len, &opts,
+			    lerr) != LEARN_OK ||
+	    learn_model_save(&bytes, &n, model, lerr) != LEARN_OK) {
+		rc = amlr_error_set(err, AMLR_EIO, "seed: '%s': %s", m->data,
+				    lerr);
 		goto done;
 	}
 	memset(&bf, 0, sizeof(bf));
-	rc = emu_blob_put(bes->world->blob, &bf, account, DEMO_CONTAINER,
-			  DEMO_MODEL, bytes, n, "application/octet-stream",
-			  NULL, NULL, &info);
+	rc = emu_blob_put(bes->world->blob, &bf, m->account, m->container,
+			  m->blob, bytes, n, "application/octet-stream", NULL,
+			  NULL, &info);
 fail:
 	if (rc != AMLR_OK && rc != AMLR_EFAIL)
 		rc = amlr_error_set(err, AMLR_EIO,
-				    "--demo: cannot store the model: %s",
-				    bf.message);
+				    "seed: cannot store model '%s/%s': %s",
+				    m->container, m->blob, bf.message);
 done:
 	free(bytes);
-	learn_model_free(m);
-	amlr_buf_release(&path);
+	learn_model_free(model);
 	amlr_buf_release(&csv);
 	return rc;
 }
 
-/* Create web service @p name from manifests/definitions/@p name.json. */
-static amlr_code demo_service(struct emu_bes *bes, amlr_error *err,
-			      const char *manifests, const char *name,
-			      const char *model_uri)
+static void seed_call(struct emu_arm_call *call, const char *base_url,
+		      const struct emu_seed_service *v)
 {
-	const struct emu_seed_subscription *sub = demo_sub(bes->world->seed);
+	memset(call, 0, sizeof(*call));
+	call->base_url = base_url;
+	call->api = EMU_ARM_STABLE;
+	call->sub = v->subscription_id;
+	call->rg = v->group;
+	call->name = v->name;
+}
+
+/* Create seed web service @p v from its definition, unless it exists. */
+static amlr_code seed_service(struct emu_bes *bes, amlr_error *err,
+			      const struct emu_seed_service *v)
+{
 	struct emu_arm_result res = EMU_ARM_RESULT_INIT;
 	struct emu_arm_call call;
-	amlr_buf path = AMLR_BUF_INIT, text = AMLR_BUF_INIT;
-	amlr_json *def = NULL, *loc;
-	amlr_json_iter it = AMLR_JSON_ITER_INIT;
-	const char *key;
-	amlr_json *asset;
+	amlr_buf text = AMLR_BUF_INIT;
+	amlr_json *def = NULL;
 	amlr_code rc;
 
-	memset(&call, 0, sizeof(call));
-	call.base_url = "";
-	call.api = EMU_ARM_STABLE;
-	call.sub = sub->id;
-	call.rg = sub->groups[0].name;
-	call.name = name;
+	seed_call(&call, "", v);
 	if ((rc = emu_arm_ws_get(bes->world->arm, &res, &call, NULL)) !=
 	    AMLR_OK)
 		goto done;
 	if (res.status == 200)
 		goto done; /* kept from an earlier start */
 	emu_arm_result_release(&res);
-	if ((rc = amlr_buf_printf(&path, "%s/definitions/%s.json", manifests,
-				  name)) != AMLR_OK ||
-	    (rc = amlr_file_read(&text, err, path.ptr, 1u << 20)) != AMLR_OK)
-		goto done;
-	if (amlr_json_parse(&def, NULL, text.ptr, text.len) != AMLR_OK) {
-		rc = amlr_error_set(err, AMLR_EIO, "--demo: '%s' is not JSON",
-				    path.ptr);
+	if ((rc = amlr_file_read(&text, err, v->definition, 16u << 20)) !=
+	    AMLR_OK) {
+		rc = amlr_error_set(err, AMLR_EIO, "seed: cannot read '%s'",
+				    v->definition);
 		goto done;
 	}
-	while (model_uri &&
-	       amlr_json_next(&key, &asset,
-			      amlr_json_get(amlr_json_get(def, "properties"),
-					    "assets"),
-			      &it)) {
-		loc = amlr_json_get(asset, "locationInfo");
-		if (strcmp(amlr_json_get_str(asset, "type")
-				   ? amlr_json_get_str(asset, "type")
-				   : "",
-			   "Resource") == 0 &&
-		    (rc = amlr_json_set_str(loc, "uri", model_uri)) != AMLR_OK)
-			goto done;
+	if (amlr_json_parse(&def, NULL, text.ptr, text.len) != AMLR_OK) {
+		rc = amlr_error_set(err, AMLR_EIO, "seed: '%s' is not JSON",
+				    v->definition);
+		goto done;
 	}
 	if ((rc = emu_arm_ws_put(bes->world->arm, &res, &call, def)) != AMLR_OK)
 		goto done;
 	if (res.status >= 400)
-		rc = amlr_error_set(err, AMLR_EIO, "--demo: '%s': %s", path.ptr,
-				    res.message);
+		rc = amlr_error_set(err, AMLR_EIO, "seed: '%s': %s",
+				    v->definition, res.message);
 done:
 	emu_arm_result_release(&res);
 	amlr_json_free(def);
-	amlr_buf_release(&path);
 	amlr_buf_release(&text);
 	return rc;
 }
 
-amlr_code emu_bes_demo(struct emu_bes *bes, amlr_error *err)
+amlr_code emu_bes_seed(struct emu_bes *bes, amlr_error *err)
 {
-	const struct emu_seed_storage *acct =
-		emu_seed_storage(bes->world->seed, "devstoreaccount1");
-	amlr_buf manifests = AMLR_BUF_INIT, uri = AMLR_BUF_INIT;
-	amlr_code rc;
+	const struct emu_seed *seed = bes->world->seed;
+	size_t i;
+	amlr_code rc = AMLR_OK;
 
-	if (!acct || !demo_sub(bes->world->seed))
-		return amlr_error_set(
-			err, AMLR_EINVAL,
-			"--demo needs the storage account 'devstoreaccount1' and a resource group in the seed");
-	if ((rc = find_manifests(&manifests, err)) != AMLR_OK ||
-	    (rc = demo_model(bes, err, manifests.ptr, acct->name)) != AMLR_OK ||
-	    (rc = amlr_buf_printf(
-		     &uri,
-		     "https://%s.blob.core.windows.net/" DEMO_CONTAINER
-		     "/" DEMO_MODEL,
-		     acct->name)) != AMLR_OK ||
-	    (rc = demo_service(bes, err, manifests.ptr, DEMO_TRAINING, NULL)) !=
-		    AMLR_OK ||
-	    (rc = demo_service(bes, err, manifests.ptr, DEMO_PREDICTIVE,
-			       uri.ptr)) != AMLR_OK)
-		goto done;
-	bes->manifests = amlr_buf_detach(&manifests);
-done:
+	for (i = 0; rc == AMLR_OK && i < seed->nmodels; i++)
+		rc = seed_model(bes, err, &seed->models[i]);
+	for (i = 0; rc == AMLR_OK && i < seed->nservices; i++)
+		rc = seed_service(bes, err, &seed->services[i]);
 	if (rc == AMLR_EFAIL && !err->message[0])
 		amlr_error_set(err, rc, "out of memory");
-	amlr_buf_release(&manifests);
-	amlr_buf_release(&uri);
 	return rc;
 }
 
@@ -1646,25 +1703,32 @@ static amlr_code export(amlr_buf *out, const char *name, const char *value)
 	return amlr_buf_printf(out, "export %s='%s'\n", name, value);
 }
 
-amlr_code emu_bes_env(amlr_buf *out, struct emu_bes *bes, const char *url)
+/* The first seeded Resource Manager web service of @p role, or NULL. */
+static const struct emu_seed_service *seed_role(const struct emu_seed *seed,
+						const char *role)
 {
-	const struct emu_seed_subscription *sub = demo_sub(bes->world->seed);
+	size_t i;
+
+	for (i = 0; i < seed->nservices; i++)
+		if (seed->services[i].role &&
+		    strcmp(seed->services[i].role, role) == 0)
+			return &seed->services[i];
+	return NULL;
+}
+
+/* AMLR_TRAINING_API_LOCATION and _KEY of the training service @p v. */
+static amlr_code training_env(amlr_buf *out, struct emu_bes *bes,
+			      const char *url, const struct emu_seed_service *v)
+{
 	struct emu_arm_result res = EMU_ARM_RESULT_INIT;
 	struct emu_arm_call call;
 	amlr_json *doc = NULL;
-	amlr_buf v = AMLR_BUF_INIT;
+	amlr_buf loc = AMLR_BUF_INIT;
 	const char *swagger;
 	size_t n;
 	amlr_code rc = AMLR_EFAIL;
 
-	if (!bes->manifests)
-		return AMLR_OK;
-	memset(&call, 0, sizeof(call));
-	call.base_url = url;
-	call.api = EMU_ARM_STABLE;
-	call.sub = sub->id;
-	call.rg = sub->groups[0].name;
-	call.name = DEMO_TRAINING;
+	seed_call(&call, url, v);
 	if (emu_arm_ws_get(bes->world->arm, &res, &call, NULL) != AMLR_OK ||
 	    res.status != 200 ||
 	    amlr_json_parse(&doc, NULL, res.body.ptr, res.body.len) !=
@@ -1676,8 +1740,8 @@ amlr_code emu_bes_env(amlr_buf *out, struct emu_bes *bes, const char *url)
 	n = strlen(swagger);
 	if (n > 13 && strcmp(swagger + n - 13, "/swagger.json") == 0)
 		n -= 13;
-	if (amlr_buf_put(&v, swagger, n) != AMLR_OK ||
-	    export(out, "AMLR_TRAINING_API_LOCATION", v.ptr) != AMLR_OK)
+	if (amlr_buf_put(&loc, swagger, n) != AMLR_OK ||
+	    export(out, "AMLR_TRAINING_API_LOCATION", loc.ptr) != AMLR_OK)
 		goto done;
 	amlr_json_free(doc);
 	doc = NULL;
@@ -1686,18 +1750,28 @@ amlr_code emu_bes_env(amlr_buf *out, struct emu_bes *bes, const char *url)
 	    res.status != 200 ||
 	    amlr_json_parse(&doc, NULL, res.body.ptr, res.body.len) !=
 		    AMLR_OK ||
-	    !amlr_json_get_str(doc, "primary") ||
-	    export(out, "AMLR_TRAINING_API_KEY",
-		   amlr_json_get_str(doc, "primary")) != AMLR_OK ||
-	    export(out, "AMLR_PREDICTIVE_NAME", DEMO_PREDICTIVE) != AMLR_OK)
+	    !amlr_json_get_str(doc, "primary"))
 		goto done;
-	amlr_buf_clear(&v);
-	if (amlr_buf_printf(&v, "%s/data", bes->manifests) == AMLR_OK &&
-	    export(out, "AMLR_DATA_DIR", v.ptr) == AMLR_OK)
-		rc = AMLR_OK;
+	rc = export(out, "AMLR_TRAINING_API_KEY",
+		    amlr_json_get_str(doc, "primary"));
 done:
 	amlr_json_free(doc);
 	emu_arm_result_release(&res);
-	amlr_buf_release(&v);
+	amlr_buf_release(&loc);
+	return rc;
+}
+
+amlr_code emu_bes_env(amlr_buf *out, struct emu_bes *bes, const char *url)
+{
+	const struct emu_seed *seed = bes->world->seed;
+	const struct emu_seed_service *v;
+	amlr_code rc = AMLR_OK;
+
+	if ((v = seed_role(seed, "training")))
+		rc = training_env(out, bes, url, v);
+	if (rc == AMLR_OK && (v = seed_role(seed, "predictive")))
+		rc = export(out, "AMLR_PREDICTIVE_NAME", v->name);
+	if (rc == AMLR_OK && seed->data_dir)
+		rc = export(out, "AMLR_DATA_DIR", seed->data_dir);
 	return rc;
 }

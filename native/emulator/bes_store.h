@@ -8,9 +8,10 @@
 #include "amlr/json.h"
 #include "emu.h"
 #include "learn.h"
+#include "router.h"
 
 /*
- * BES 2.0 jobs of Resource Manager web services
+ * BES 2.0 jobs of Resource Manager web services and of classic endpoints
  * (../shared/reference/notes/classic-bes-rrs.md §1).  A job is submitted
  * (NotStarted), started (Running: queued for a worker thread), then
  * Finished, Failed or Cancelled.  Blob references are resolved when the
@@ -45,13 +46,93 @@ struct emu_bes_result {
 		0, AMLR_BUF_INIT, "", "", "", "" \
 	}
 
+/* The two kinds of execution URLs, {base}/.../services/{target}. */
+enum emu_bes_kind {
+	EMU_BES_ARM, /* /subscriptions/{sub without dashes}/services/{id} */
+	EMU_BES_CLASSIC /* /workspaces/{workspace}/services/{endpoint guid} */
+};
+
 /* The web service a request is for, found and authenticated by the route. */
 struct emu_bes_call {
 	const char *base_url; /* "http://127.0.0.1:PORT", for BaseLocation */
-	const char *sub; /* the subscription without dashes, as in the URL */
-	const char *service; /* the web service's 32 hex digits */
+	enum emu_bes_kind kind;
+	const char *scope; /* the subscription without dashes, or workspace */
+	const char *target; /* the service's or endpoint's 32 hex digits */
 	const amlr_json *props; /* its definition's properties (borrowed) */
 };
+
+/**
+ * The one lookup of what an execution URL runs: a Resource Manager web
+ * service (arm_store.h, emu_arm_ws_by_service()) or a classic endpoint
+ * (classic_store.h, emu_classic_exec_props()), as a definition's
+ * "properties": the graph, its [trained model] assets naming the model
+ * used now (--swap-delay), "keys" {primary, secondary} and
+ * realtimeConfiguration.maxConcurrentCalls.
+ *
+ * @return AMLR_OK; AMLR_ENOTFOUND; AMLR_EFAIL
+ * Ownership: *props_out is the caller's; it holds keys.
+ */
+amlr_code emu_bes_props(amlr_json **props_out, struct emu_world *world,
+			enum emu_bes_kind kind, const char *scope,
+			const char *target);
+
+/**
+ * Take one of the @p max concurrent RRS calls of an endpoint (or web
+ * service): 1 taken, 0 all in use (answer 503 RequestThrottled).
+ * Give it back with emu_bes_slot_put().  Thread-safe.
+ */
+int emu_bes_slot_take(struct emu_bes *bes, enum emu_bes_kind kind,
+		      const char *scope, const char *target, long max);
+
+/** Give back a call slot taken by emu_bes_slot_take(). */
+void emu_bes_slot_put(struct emu_bes *bes, enum emu_bes_kind kind,
+		      const char *scope, const char *target);
+
+/**
+ * Resolve an AzureBlobDataReference @p ref (connection string or
+ * BaseLocation + SAS, as a job's inputs and outputs) named @p name into
+ * *out = {"account","container","blob"}, checking the key or the SAS for
+ * reading (@p write 0) or writing.
+ *
+ * @return 1 resolved; 0 refused (@p res: 400 BadArgument with the
+ *	detail code); -1 without memory
+ * Ownership: *out is the caller's.
+ */
+int emu_bes_resolve(amlr_json **out, struct emu_bes_result *res,
+		    struct emu_bes *bes, const char *base_url, const char *name,
+		    const amlr_json *ref, int write);
+
+/**
+ * A blob {"account","container","blob"} as a client reads it: BaseLocation
+ * ({base_url}/ACCOUNT/), RelativeLocation (CONTAINER/BLOB) and a fresh
+ * read-only SasBlobToken, plus "ConnectionString": null when @p connstr.
+ *
+ * @return AMLR_OK; AMLR_EFAIL (memory, or not an account of the seed)
+ * Ownership: *out is the caller's; it holds a SAS.
+ */
+amlr_code emu_bes_blob_ref(amlr_json **out, struct emu_bes *bes,
+			   const char *base_url, const amlr_json *loc,
+			   int connstr);
+
+/**
+ * Append @p s percent-encoded for a URL path: everything but unreserved
+ * characters and '/'.
+ *
+ * @return AMLR_OK or AMLR_EFAIL
+ */
+amlr_code emu_bes_url_path(amlr_buf *out, const char *s);
+
+/*
+ * The error envelope of BES, RRS and the classic management API
+ * (notes §1.7, §3.1), `{"error":{"code","message","details":[{"code",
+ * "target","message"}]}}`, in route_bes.c: shared by the routes.
+ */
+amlr_code emu_bes_send_error(struct emu_resp *resp, unsigned status,
+			     const char *code, const char *detail,
+			     const char *target, const char *message);
+
+/** Answer @p res: its body, or its error in the envelope. */
+amlr_code emu_bes_answer(struct emu_resp *resp, struct emu_bes_result *res);
 
 /**
  * Start the service: load the jobs under <state>/bes/ (failing those that
@@ -107,26 +188,22 @@ amlr_code emu_bes_blob_of_url(char **account, char **container, char **blob,
 			      const char *base_url, const char *url);
 
 /**
- * --demo: the census example ready to run.  Train a first model on
- * manifests/data/census-a.csv into devstoreaccount1/models/census-a.ilearner
- * and create the web services census-training and census-predictive (its
- * [trained model] asset on that blob) from manifests/definitions/ in the
- * seed's first resource group, each unless an earlier start made it (with
- * a state directory).  manifests/ is looked for in the directories above
- * the executable (a build tree).
+ * Make the seed's models and Resource Manager web services (seed.h),
+ * each unless an earlier start made it (with a state directory): train
+ * each model on its CSV into its blob, then create each web service from
+ * its definition file in its resource group.
  *
- * @return AMLR_OK; AMLR_EINVAL (the seed lacks devstoreaccount1 or a
- *	resource group); AMLR_EIO (manifests/ not found or not readable);
- *	AMLR_EFAIL
+ * @return AMLR_OK; AMLR_EIO (a file not readable, not JSON, a definition
+ *	refused); AMLR_EFAIL
  */
-amlr_code emu_bes_demo(struct emu_bes *bes, amlr_error *err);
+amlr_code emu_bes_seed(struct emu_bes *bes, amlr_error *err);
 
 /**
- * After emu_bes_demo(), append the exports of the demo:
- * AMLR_TRAINING_API_LOCATION (the training service's execution URL, to
- * which .../jobs is added), AMLR_TRAINING_API_KEY (its primary key),
- * AMLR_PREDICTIVE_NAME and AMLR_DATA_DIR (the census samples).  Nothing
- * without --demo.
+ * Append the exports of the seeded Resource Manager web services: for
+ * the first of role "training", AMLR_TRAINING_API_LOCATION (its
+ * execution URL, to which .../jobs is added) and AMLR_TRAINING_API_KEY
+ * (its primary key); for the first "predictive", AMLR_PREDICTIVE_NAME;
+ * and AMLR_DATA_DIR, the seed's dataDirectory (the census samples).
  *
  * @return AMLR_OK or AMLR_EFAIL
  */

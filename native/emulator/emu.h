@@ -22,7 +22,8 @@ struct emu_config {
 	long arm_writes; /* --arm-writes N: write budget per subscription */
 	unsigned long fault_seed; /* --fault-seed N: rate faults' PRNG */
 	long job_delay_ms; /* --job-delay MS: BES jobs wait before running */
-	int demo; /* --demo: the census web services and a first model */
+	long swap_delay_ms; /* --swap-delay MS: a new model is used after it */
+	long execute_delay_ms; /* --execute-delay MS: RRS holds its call */
 	int verbose; /* -v: a stderr line per request */
 };
 
@@ -47,6 +48,7 @@ struct emu_world {
 	struct emu_throttle *throttle; /* throttle.h: ARM budgets */
 	struct emu_blob *blob; /* blob_store.h: containers and blobs */
 	struct emu_bes *bes; /* bes_store.h: batch execution jobs */
+	struct emu_classic *classic; /* classic_store.h: classic endpoints */
 };
 
 #endif

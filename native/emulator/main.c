@@ -18,6 +18,7 @@
 #include "arm_store.h"
 #include "bes_store.h"
 #include "blob_store.h"
+#include "classic_store.h"
 #include "emu.h"
 #include "faults.h"
 #include "router.h"
@@ -47,6 +48,9 @@ enum opt_id {
 	OPT_ARM_READS,
 	OPT_ARM_WRITES,
 	OPT_JOB_DELAY,
+	OPT_SWAP_DELAY,
+	OPT_EXECUTE_DELAY,
+	OPT_CONCURRENCY_LIMIT,
 	OPT_DEMO,
 	OPT_VERBOSE,
 	OPT_HELP,
@@ -93,8 +97,14 @@ static const struct opt_spec {
 	  "Resource Manager writes per subscription and hour (default 1200)" },
 	{ OPT_JOB_DELAY, 0, "job-delay", "MS",
 	  "time a started batch job waits before it runs (default 0)" },
+	{ OPT_SWAP_DELAY, 0, "swap-delay", "MS",
+	  "time before a new model is used for scoring (default 0)" },
+	{ OPT_EXECUTE_DELAY, 0, "execute-delay", "MS",
+	  "time each RRS call holds its call slot (tests; default 0)" },
+	{ OPT_CONCURRENCY_LIMIT, 0, "concurrency-limit", "N",
+	  "at most N requests in flight, else 503 at once (default: none)" },
 	{ OPT_DEMO, 0, "demo", NULL,
-	  "create the census web services and a first model (manifests/)" },
+	  "accepted for compatibility: the census world is the default" },
 	{ OPT_VERBOSE, 'v', "verbose", NULL,
 	  "log each request on standard error" },
 	{ OPT_HELP, 'h', "help", NULL, "show this help and exit" },
@@ -109,6 +119,7 @@ struct options {
 	int print_env;
 	int help;
 	int version;
+	long concurrency_limit; /* --concurrency-limit N; 0: none */
 	struct emu_config cfg;
 };
 
@@ -235,9 +246,15 @@ static amlr_code apply(struct options *o, amlr_error *err,
 		return number(&c->arm_writes, err, spec, value, 1, 1000000000);
 	case OPT_JOB_DELAY:
 		return number(&c->job_delay_ms, err, spec, value, 0, 3600000);
+	case OPT_SWAP_DELAY:
+		return number(&c->swap_delay_ms, err, spec, value, 0, 3600000);
+	case OPT_EXECUTE_DELAY:
+		return number(&c->execute_delay_ms, err, spec, value, 0, 60000);
+	case OPT_CONCURRENCY_LIMIT:
+		return number(&o->concurrency_limit, err, spec, value, 1,
+			      100000);
 	case OPT_DEMO:
-		c->demo = 1;
-		break;
+		break; /* the seed makes the census world now */
 	case OPT_VERBOSE:
 		c->verbose = 1;
 		break;
@@ -393,6 +410,8 @@ static amlr_code env_text(amlr_buf *out, const struct emu_world *world,
 		rc = emu_blob_env(out, world, url);
 	if (rc == AMLR_OK)
 		rc = emu_bes_env(out, world->bes, url);
+	if (rc == AMLR_OK)
+		rc = emu_classic_env(out, world->classic, url);
 	return rc;
 }
 
@@ -447,8 +466,10 @@ int main(int argc, char **argv)
 		goto done;
 	if ((rc = emu_blob_new(&world.blob, &err, o.cfg.state_dir)) != AMLR_OK)
 		goto done;
+	if ((rc = emu_classic_new(&world.classic, &err, &world)) != AMLR_OK)
+		goto done;
 	if ((rc = emu_bes_new(&world.bes, &err, &world)) != AMLR_OK ||
-	    (o.cfg.demo && (rc = emu_bes_demo(world.bes, &err)) != AMLR_OK))
+	    (rc = emu_bes_seed(world.bes, &err)) != AMLR_OK)
 		goto done;
 	if ((rc = prepare_signals(&err, &stop)) != AMLR_OK)
 		goto done;
@@ -460,6 +481,7 @@ int main(int argc, char **argv)
 	sopts.log_file = o.cfg.log_file;
 	sopts.tls_cert = o.cfg.tls_cert;
 	sopts.tls_key = o.cfg.tls_key;
+	sopts.concurrency_limit = o.concurrency_limit;
 	if ((rc = emu_server_start(&srv, &err, &sopts)) != AMLR_OK)
 		goto done;
 	if ((rc = env_text(&env, &world, emu_server_url(srv))) != AMLR_OK ||
@@ -495,6 +517,7 @@ done:
 	emu_server_free(srv);
 	/* Services: each emu_<service>_free() here, in reverse order. */
 	emu_bes_free(world.bes);
+	emu_classic_free(world.classic);
 	emu_blob_free(world.blob);
 	emu_arm_free(world.arm);
 	emu_tokens_free(world.tokens);

@@ -17,6 +17,7 @@ static const struct emu_route *const route_tables[] = {
 	emu_arm_routes,
 	emu_bes_routes,
 	emu_health_routes,
+	emu_classic_routes,
 	emu_blob_routes, /* last: its patterns catch any two segments */
 	NULL,
 };
@@ -401,7 +402,8 @@ static int match(const char *pattern, const char *path, amlr_buf *caps)
 static void set_params(struct emu_req *req)
 {
 	const char *p = req->params_mem.ptr;
-	const char *end = p + req->params_mem.len;
+	/* No capture: ptr is NULL, and NULL + 0 is undefined behaviour. */
+	const char *end = p ? p + req->params_mem.len : NULL;
 
 	req->nparams = 0;
 	while (p && p < end && req->nparams < EMU_PARAMS_MAX) {

@@ -130,6 +130,7 @@ extern const struct emu_route emu_admin_routes[];
 extern const struct emu_route emu_arm_routes[];
 extern const struct emu_route emu_bes_routes[];
 extern const struct emu_route emu_blob_routes[];
+extern const struct emu_route emu_classic_routes[];
 extern const struct emu_route emu_health_routes[];
 extern const struct emu_route emu_identity_routes[];
 

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -21,7 +23,9 @@
 #define CERT_FILE_MAX ((size_t)1 << 20)
 #define PATH_MAX_LEN 160 /* longest JSON path in a message */
 
-/* The built-in seed: manifests/emulator/default-seed.json without $schema. */
+#define SEARCH_UP 5 /* directories above the executable's */
+
+/* The built-in seed: manifests/emulator/demo.json without $schema. */
 static const char default_seed[] =
 	"{\n"
 	" \"tenants\": [\n"
@@ -42,8 +46,7 @@ static const char default_seed[] =
 	"   \"displayName\": \"amlretrain-ci\",\n"
 	"   \"secrets\": [\n"
 	"    {\n"
-	"     \"value\": \"kD38Q~emulator.Secret_NotForProduction-1a\""
-	"\n"
+	"     \"value\": \"kD38Q~emulator.Secret_NotForProduction-1a\"\n"
 	"    }\n"
 	"   ]\n"
 	"  },\n"
@@ -54,8 +57,7 @@ static const char default_seed[] =
 	"   \"displayName\": \"amlretrain-no-access\",\n"
 	"   \"secrets\": [\n"
 	"    {\n"
-	"     \"value\": \"nA78Q~no.access_principal-NotForProduction\""
-	"\n"
+	"     \"value\": \"nA78Q~no.access_principal-NotForProduction\"\n"
 	"    }\n"
 	"   ]\n"
 	"  },\n"
@@ -66,8 +68,7 @@ static const char default_seed[] =
 	"   \"displayName\": \"fabrikam-ci\",\n"
 	"   \"secrets\": [\n"
 	"    {\n"
-	"     \"value\": \"fB28Q~other.tenant_principal-NotForProduct\""
-	"\n"
+	"     \"value\": \"fB28Q~other.tenant_principal-NotForProduct\"\n"
 	"    }\n"
 	"   ]\n"
 	"  }\n"
@@ -93,18 +94,15 @@ static const char default_seed[] =
 	"   \"displayName\": \"Emulator Subscription\",\n"
 	"   \"roleAssignments\": [\n"
 	"    {\n"
-	"     \"principalId\": \"ccc81484-2567-4331-b0c5-f36405f0f2c6\""
-	",\n"
+	"     \"principalId\": \"ccc81484-2567-4331-b0c5-f36405f0f2c6\",\n"
 	"     \"roleDefinitionName\": \"Contributor\"\n"
 	"    },\n"
 	"    {\n"
-	"     \"principalId\": \"2ba5d85f-9f4e-4d4b-9c71-ff406f465492\""
-	",\n"
+	"     \"principalId\": \"2ba5d85f-9f4e-4d4b-9c71-ff406f465492\",\n"
 	"     \"roleDefinitionName\": \"Contributor\"\n"
 	"    },\n"
 	"    {\n"
-	"     \"principalId\": \"b5daac1c-4508-4b4e-ab6b-54aa86ab0a2e\""
-	",\n"
+	"     \"principalId\": \"b5daac1c-4508-4b4e-ab6b-54aa86ab0a2e\",\n"
 	"     \"roleDefinitionName\": \"Reader\"\n"
 	"    }\n"
 	"   ],\n"
@@ -125,8 +123,7 @@ static const char default_seed[] =
 	"   \"displayName\": \"Fabrikam Subscription\",\n"
 	"   \"roleAssignments\": [\n"
 	"    {\n"
-	"     \"principalId\": \"a8268cd8-8eac-46cd-adb0-e22cf9a0e8b1\""
-	",\n"
+	"     \"principalId\": \"a8268cd8-8eac-46cd-adb0-e22cf9a0e8b1\",\n"
 	"     \"roleDefinitionName\": \"Owner\"\n"
 	"    }\n"
 	"   ],\n"
@@ -141,15 +138,69 @@ static const char default_seed[] =
 	" \"storageAccounts\": [\n"
 	"  {\n"
 	"   \"name\": \"devstoreaccount1\",\n"
-	"   \"key\": \"Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsu"
-	"Fq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==\"\n"
+	"   \"key\": \"Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErC"
+	"z4I6tq/K1SZFPTOtr/KBHBeksoGMGw==\"\n"
 	"  },\n"
 	"  {\n"
 	"   \"name\": \"amlrstorage\",\n"
-	"   \"key\": \"KUltv88jLpJxf6lXHXUbAsotel1hKOwW2v5EogRFYBRw6+zD"
-	"fIGaLwRvhvoBj0MWxq1EwgE956qc+1O00LwCZw==\"\n"
+	"   \"key\": \"KUltv88jLpJxf6lXHXUbAsotel1hKOwW2v5EogRFYBRw6+zDfIGaLwRv"
+	"hvoBj0MWxq1EwgE956qc+1O00LwCZw==\"\n"
 	"  }\n"
-	" ]\n"
+	" ],\n"
+	" \"workspaces\": [\n"
+	"  {\n"
+	"   \"id\": \"8b841df9d60a4d54bcebd4948b10a5db\",\n"
+	"   \"name\": \"amlr-workspace\",\n"
+	"   \"location\": \"South Central US\",\n"
+	"   \"sku\": \"Standard\",\n"
+	"   \"authorizationToken\": \"8031455fa5490105baca1b90c42ae6bd\",\n"
+	"   \"webServices\": [\n"
+	"    {\n"
+	"     \"id\": \"18ee8be9b45f0d7b4043065f964c8916\",\n"
+	"     \"name\": \"Census Model [Training Exp.]\",\n"
+	"     \"description\": \"Retrains the census income model: input1 is th"
+	"e training data, output1 the trained model, output2 its evaluation.\","
+	"\n"
+	"     \"definition\": \"../definitions/census-training.json\",\n"
+	"     \"role\": \"training\"\n"
+	"    },\n"
+	"    {\n"
+	"     \"id\": \"3b7088b0c58f5832416408435a72e1b8\",\n"
+	"     \"name\": \"Census Model [Predictive Exp.]\",\n"
+	"     \"description\": \"Scores income with the census model; add an en"
+	"dpoint and PATCH its [trained model] to retrain.\",\n"
+	"     \"definition\": \"../definitions/census-predictive.json\",\n"
+	"     \"role\": \"predictive\"\n"
+	"    }\n"
+	"   ]\n"
+	"  }\n"
+	" ],\n"
+	" \"webServices\": [\n"
+	"  {\n"
+	"   \"subscriptionId\": \"aff76706-c240-4893-80a2-a07cca67b456\",\n"
+	"   \"resourceGroup\": \"amlr-rg\",\n"
+	"   \"name\": \"census-training\",\n"
+	"   \"definition\": \"../definitions/census-training.json\",\n"
+	"   \"role\": \"training\"\n"
+	"  },\n"
+	"  {\n"
+	"   \"subscriptionId\": \"aff76706-c240-4893-80a2-a07cca67b456\",\n"
+	"   \"resourceGroup\": \"amlr-rg\",\n"
+	"   \"name\": \"census-predictive\",\n"
+	"   \"definition\": \"../definitions/census-predictive.json\",\n"
+	"   \"role\": \"predictive\"\n"
+	"  }\n"
+	" ],\n"
+	" \"models\": [\n"
+	"  {\n"
+	"   \"storageAccount\": \"devstoreaccount1\",\n"
+	"   \"container\": \"models\",\n"
+	"   \"blob\": \"census-a.ilearner\",\n"
+	"   \"trainingData\": \"../data/census-a.csv\",\n"
+	"   \"label\": \"income\"\n"
+	"  }\n"
+	" ],\n"
+	" \"dataDirectory\": \"../data\"\n"
 	"}\n";
 
 /* What loading needs besides the seed being built. */
@@ -157,7 +208,8 @@ struct loader {
 	struct emu_seed *seed;
 	amlr_error *err;
 	const char *file; /* for messages */
-	const char *dir; /* certificate files are relative to it; NULL: cwd */
+	const char *dir; /* files named are relative to it; NULL: cwd */
+	int no_dir; /* the built-in seed found no manifests/: files fail */
 };
 
 static amlr_code fail(struct loader *ld, const char *path, const char *fmt, ...)
@@ -752,6 +804,296 @@ static amlr_code load_storage(struct loader *ld, const amlr_json *root)
 	return AMLR_OK;
 }
 
+/* Whether @p s is @p n lower-case hex digits. */
+static int is_hex(const char *s, size_t n)
+{
+	return strlen(s) == n && strspn(s, "0123456789abcdef") == n;
+}
+
+/* Like get_str(), for a required 32-hex id. */
+static amlr_code get_hex32(char **out, struct loader *ld, const amlr_json *obj,
+			   const char *path, const char *key)
+{
+	amlr_code rc;
+
+	if ((rc = get_str(out, ld, obj, path, key, 1)) != AMLR_OK)
+		return rc;
+	if (!is_hex(*out, 32))
+		return fail(ld, path, "'%s' must be 32 lower-case hex digits",
+			    key);
+	return AMLR_OK;
+}
+
+/*
+ * @p path made absolute (against the working directory) with its "." and
+ * ".." segments resolved, as text: *out is the caller's.
+ */
+static amlr_code absolute(char **out, const char *path)
+{
+	amlr_buf b = AMLR_BUF_INIT;
+	char cwd[4096], *p, *seg, *end;
+	size_t cut;
+	amlr_code rc;
+
+	*out = NULL;
+	if (path[0] != '/') {
+		if (!getcwd(cwd, sizeof(cwd)))
+			return amlr_buf_puts(&b, path) == AMLR_OK &&
+					       (*out = amlr_buf_detach(&b))
+				       ? AMLR_OK
+				       : AMLR_EFAIL;
+		rc = amlr_buf_printf(&b, "%s/%s", cwd, path);
+	} else {
+		rc = amlr_buf_puts(&b, path);
+	}
+	if (rc != AMLR_OK)
+		goto done;
+	/* Rebuild in place: each segment appended after the kept ones. */
+	p = b.ptr;
+	cut = 0;
+	for (seg = p + 1; seg && *seg; seg = end ? end + 1 : NULL) {
+		end = strchr(seg, '/');
+		if (end)
+			*end = '\0';
+		if (!*seg || strcmp(seg, ".") == 0)
+			continue;
+		if (strcmp(seg, "..") == 0) {
+			while (cut > 0 && p[cut] != '/')
+				cut--;
+			continue;
+		}
+		p[cut++] = '/';
+		memmove(p + cut, seg, strlen(seg) + 1);
+		cut += strlen(p + cut);
+	}
+	if (cut == 0)
+		p[cut++] = '/';
+	p[cut] = '\0';
+	b.len = cut;
+	if (!(*out = amlr_buf_detach(&b)))
+		rc = AMLR_EFAIL;
+done:
+	amlr_buf_release(&b);
+	return rc;
+}
+
+/*
+ * File member @p key, resolved against the seed's directory and made
+ * absolute: *out is NULL when absent and optional.
+ */
+static amlr_code get_file(char **out, struct loader *ld, const amlr_json *obj,
+			  const char *path, const char *key, int required)
+{
+	amlr_buf full = AMLR_BUF_INIT;
+	char *rel = NULL;
+	amlr_code rc;
+
+	*out = NULL;
+	if ((rc = get_str(&rel, ld, obj, path, key, required)) || !rel)
+		return rc;
+	if (rel[0] != '/' && ld->no_dir) {
+		rc = amlr_error_set(
+			ld->err, AMLR_EIO,
+			"%s: %s: cannot find '%s': no manifests/emulator/ above the executable nor share/amlretrain/emulator/ beside it (use --seed FILE)",
+			ld->file, path, rel);
+		goto done;
+	}
+	if (rel[0] != '/' && ld->dir)
+		rc = amlr_buf_printf(&full, "%s/%s", ld->dir, rel);
+	else
+		rc = amlr_buf_puts(&full, rel);
+	if (rc != AMLR_OK) {
+		rc = oom(ld);
+		goto done;
+	}
+	if (absolute(out, full.ptr) != AMLR_OK)
+		rc = oom(ld);
+done:
+	free(rel);
+	amlr_buf_release(&full);
+	return rc;
+}
+
+/* One web service: classic (@p classic, an "id") or Resource Manager. */
+static amlr_code load_service(struct emu_seed_service *v, struct loader *ld,
+			      const amlr_json *o, const char *path, int classic)
+{
+	static const char *const classic_members[] = {
+		"id", "name", "description", "definition", "role", NULL
+	};
+	static const char *const arm_members[] = {
+		"subscriptionId", "resourceGroup", "name",
+		"definition",	  "role",	   NULL
+	};
+	const struct emu_seed_subscription *sub;
+	amlr_code rc;
+
+	if ((rc = only_members(ld, o, path,
+			       classic ? classic_members : arm_members)) ||
+	    (classic && (rc = get_hex32(&v->id, ld, o, path, "id"))) ||
+	    (!classic &&
+	     ((rc = get_guid(&v->subscription_id, ld, o, path,
+			     "subscriptionId")) ||
+	      (rc = get_str(&v->group, ld, o, path, "resourceGroup", 1)))) ||
+	    (rc = get_str(&v->name, ld, o, path, "name", 1)) ||
+	    (classic &&
+	     (rc = get_str(&v->description, ld, o, path, "description", 0))) ||
+	    (rc = get_file(&v->definition, ld, o, path, "definition", 1)) ||
+	    (rc = get_str(&v->role, ld, o, path, "role", 0)))
+		return rc;
+	if (v->role && strcmp(v->role, "training") != 0 &&
+	    strcmp(v->role, "predictive") != 0)
+		return fail(ld, path, "'role' must be training or predictive");
+	if (classic)
+		return AMLR_OK;
+	if (!(sub = emu_seed_subscription(ld->seed, v->subscription_id)))
+		return fail(ld, path,
+			    "subscription '%s' is not in "
+			    "$.subscriptions",
+			    v->subscription_id);
+	if (!emu_seed_group(sub, v->group))
+		return fail(ld, path,
+			    "resource group '%s' is not in its "
+			    "subscription",
+			    v->group);
+	return AMLR_OK;
+}
+
+static amlr_code load_services(struct emu_seed_service **out, size_t *nout,
+			       struct loader *ld, const amlr_json *obj,
+			       const char *parent, int classic)
+{
+	const amlr_json *arr, *o;
+	char path[PATH_MAX_LEN];
+	size_t i, j, n;
+	amlr_code rc;
+
+	rc = get_array(&arr, &n, ld, obj, parent, "webServices", 0);
+	if (rc || !n)
+		return rc;
+	if (!(*out = calloc(n, sizeof(**out))))
+		return oom(ld);
+	*nout = n;
+	for (i = 0; i < n; i++) {
+		struct emu_seed_service *v = &(*out)[i];
+
+		if ((rc = element(&o, path, ld, arr, parent, "webServices",
+				  i)) ||
+		    (rc = load_service(v, ld, o, path, classic)))
+			return rc;
+		for (j = 0; j < i; j++)
+			if (classic ? strcmp((*out)[j].id, v->id) == 0
+				    : strcasecmp((*out)[j].name, v->name) ==
+						      0 &&
+					      strcasecmp((*out)[j].group,
+							 v->group) == 0)
+				return fail(ld, path, "duplicate web service");
+	}
+	return AMLR_OK;
+}
+
+static amlr_code load_workspaces(struct loader *ld, const amlr_json *root)
+{
+	static const char *const members[] = {
+		"id",	       "name", "location", "sku", "authorizationToken",
+		"webServices", NULL
+	};
+	struct emu_seed *seed = ld->seed;
+	const amlr_json *arr, *o;
+	char path[PATH_MAX_LEN], *sku = NULL;
+	size_t i, j, n;
+	amlr_code rc;
+
+	rc = get_array(&arr, &n, ld, root, "$", "workspaces", 0);
+	if (rc || !n)
+		return rc;
+	if (!(seed->workspaces = calloc(n, sizeof(*seed->workspaces))))
+		return oom(ld);
+	seed->nworkspaces = n;
+	for (i = 0; i < n; i++) {
+		struct emu_seed_workspace *w = &seed->workspaces[i];
+
+		if ((rc = element(&o, path, ld, arr, "$", "workspaces", i)) ||
+		    (rc = only_members(ld, o, path, members)) ||
+		    (rc = get_hex32(&w->id, ld, o, path, "id")) ||
+		    (rc = get_str(&w->name, ld, o, path, "name", 1)) ||
+		    (rc = get_str(&w->location, ld, o, path, "location", 1)) ||
+		    (rc = get_str(&w->token, ld, o, path, "authorizationToken",
+				  1)) ||
+		    (rc = get_str(&sku, ld, o, path, "sku", 1)))
+			return rc;
+		w->free_tier = strcmp(sku, "Free") == 0;
+		if (!w->free_tier && strcmp(sku, "Standard") != 0)
+			rc = fail(ld, path, "'sku' must be Free or Standard");
+		free(sku);
+		sku = NULL;
+		if (rc)
+			return rc;
+		for (j = 0; j < i; j++)
+			if (strcmp(seed->workspaces[j].id, w->id) == 0)
+				return fail(ld, path,
+					    "duplicate workspace '%s'", w->id);
+		if ((rc = load_services(&w->services, &w->nservices, ld, o,
+					path, 1)))
+			return rc;
+		for (j = 0; j < w->nservices; j++) {
+			size_t k, m;
+
+			for (k = 0; k < i; k++)
+				for (m = 0; m < seed->workspaces[k].nservices;
+				     m++)
+					if (strcmp(seed->workspaces[k]
+							   .services[m]
+							   .id,
+						   w->services[j].id) == 0)
+						return fail(
+							ld, path,
+							"web service '%s' is in two workspaces",
+							w->services[j].id);
+		}
+	}
+	return AMLR_OK;
+}
+
+static amlr_code load_models(struct loader *ld, const amlr_json *root)
+{
+	static const char *const members[] = { "storageAccount", "container",
+					       "blob",		 "trainingData",
+					       "label",		 NULL };
+	struct emu_seed *seed = ld->seed;
+	const amlr_json *arr, *o;
+	char path[PATH_MAX_LEN];
+	size_t i, n;
+	amlr_code rc;
+
+	rc = get_array(&arr, &n, ld, root, "$", "models", 0);
+	if (rc || !n)
+		return rc;
+	if (!(seed->models = calloc(n, sizeof(*seed->models))))
+		return oom(ld);
+	seed->nmodels = n;
+	for (i = 0; i < n; i++) {
+		struct emu_seed_model *m = &seed->models[i];
+
+		if ((rc = element(&o, path, ld, arr, "$", "models", i)) ||
+		    (rc = only_members(ld, o, path, members)) ||
+		    (rc = get_str(&m->account, ld, o, path, "storageAccount",
+				  1)) ||
+		    (rc = get_str(&m->container, ld, o, path, "container",
+				  1)) ||
+		    (rc = get_str(&m->blob, ld, o, path, "blob", 1)) ||
+		    (rc = get_file(&m->data, ld, o, path, "trainingData", 1)) ||
+		    (rc = get_str(&m->label, ld, o, path, "label", 1)))
+			return rc;
+		if (!emu_seed_storage(seed, m->account))
+			return fail(ld, path,
+				    "storage account '%s' is not in "
+				    "$.storageAccounts",
+				    m->account);
+	}
+	return AMLR_OK;
+}
+
 static amlr_code load(struct loader *ld, const char *text, size_t len)
 {
 	static const char *const members[] = { "$schema",
@@ -760,6 +1102,10 @@ static amlr_code load(struct loader *ld, const char *text, size_t len)
 					       "managedIdentities",
 					       "subscriptions",
 					       "storageAccounts",
+					       "workspaces",
+					       "webServices",
+					       "models",
+					       "dataDirectory",
 					       NULL };
 	amlr_json *root = NULL;
 	amlr_error perr = AMLR_ERROR_INIT;
@@ -778,10 +1124,68 @@ static amlr_code load(struct loader *ld, const char *text, size_t len)
 	    (rc = load_tenants(ld, root)) || (rc = load_principals(ld, root)) ||
 	    (rc = load_identities(ld, root)) ||
 	    (rc = load_subscriptions(ld, root)) ||
-	    (rc = load_storage(ld, root)))
+	    (rc = load_storage(ld, root)) || (rc = load_workspaces(ld, root)) ||
+	    (rc = load_services(&ld->seed->services, &ld->seed->nservices, ld,
+				root, "$", 0)) ||
+	    (rc = load_models(ld, root)) ||
+	    (rc = get_file(&ld->seed->data_dir, ld, root, "$", "dataDirectory",
+			   0)))
 		goto done;
 done:
 	amlr_json_free(root);
+	return rc;
+}
+
+/*
+ * The directory of the built-in seed's files: manifests/emulator/ in a
+ * directory above the executable (a build tree), or
+ * share/amlretrain/emulator/ beside the bin/ it is in (installed), or,
+ * when the build defines AMLR_DATADIR (make install's DATADIR),
+ * AMLR_DATADIR/amlretrain/emulator/.
+ */
+static amlr_code builtin_dir(char **out)
+{
+	static const char *const probes[] = {
+		"/manifests/emulator/demo.json",
+		"/share/amlretrain/emulator/demo.json", NULL
+	};
+	char exe[4096], *slash;
+	amlr_buf probe = AMLR_BUF_INIT;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	struct stat st;
+	size_t j;
+	int i;
+	amlr_code rc = AMLR_OK;
+
+	*out = NULL;
+	if (n <= 0)
+		return AMLR_OK;
+	exe[n] = '\0';
+	for (i = 0; i < SEARCH_UP && !*out && (slash = strrchr(exe, '/'));
+	     i++) {
+		*slash = '\0';
+		for (j = 0; probes[j] && !*out; j++) {
+			amlr_buf_clear(&probe);
+			if ((rc = amlr_buf_printf(&probe, "%s%s", exe,
+						  probes[j])) != AMLR_OK)
+				goto done;
+			if (stat(probe.ptr, &st) != 0)
+				continue;
+			/* The directory of demo.json. */
+			probe.ptr[probe.len - strlen("/demo.json")] = '\0';
+			if (!(*out = strdup(probe.ptr)))
+				rc = AMLR_EFAIL;
+		}
+	}
+#ifdef AMLR_DATADIR
+	/* An install whose data directory is not beside its bin/. */
+	if (rc == AMLR_OK && !*out &&
+	    stat(AMLR_DATADIR "/amlretrain/emulator/demo.json", &st) == 0 &&
+	    !(*out = strdup(AMLR_DATADIR "/amlretrain/emulator")))
+		rc = AMLR_EFAIL;
+#endif
+done:
+	amlr_buf_release(&probe);
 	return rc;
 }
 
@@ -801,6 +1205,12 @@ amlr_code emu_seed_new(struct emu_seed **out, amlr_error *err, const char *path)
 	}
 	if (!path) {
 		ld.file = "built-in seed";
+		if (builtin_dir(&dir) != AMLR_OK) {
+			rc = oom(&ld);
+			goto done;
+		}
+		ld.dir = dir;
+		ld.no_dir = !dir;
 		rc = load(&ld, default_seed, sizeof(default_seed) - 1);
 		goto done;
 	}
@@ -830,6 +1240,22 @@ done:
 	amlr_buf_release(&name);
 	free(dir);
 	return rc;
+}
+
+static void services_free(struct emu_seed_service *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].id);
+		free(v[i].subscription_id);
+		free(v[i].group);
+		free(v[i].name);
+		free(v[i].description);
+		free(v[i].definition);
+		free(v[i].role);
+	}
+	free(v);
 }
 
 void emu_seed_free(struct emu_seed *seed)
@@ -878,6 +1304,26 @@ void emu_seed_free(struct emu_seed *seed)
 		free(seed->storage[i].name);
 		amlr_secret_free(seed->storage[i].key);
 	}
+	for (i = 0; i < seed->nworkspaces; i++) {
+		struct emu_seed_workspace *w = &seed->workspaces[i];
+
+		free(w->id);
+		free(w->name);
+		free(w->location);
+		amlr_secret_free(w->token);
+		services_free(w->services, w->nservices);
+	}
+	services_free(seed->services, seed->nservices);
+	for (i = 0; i < seed->nmodels; i++) {
+		free(seed->models[i].account);
+		free(seed->models[i].container);
+		free(seed->models[i].blob);
+		free(seed->models[i].data);
+		free(seed->models[i].label);
+	}
+	free(seed->workspaces);
+	free(seed->models);
+	free(seed->data_dir);
 	free(seed->tenants);
 	free(seed->principals);
 	free(seed->identities);
@@ -986,5 +1432,16 @@ const struct emu_seed_storage *emu_seed_storage(const struct emu_seed *seed,
 		if (seed->storage[i].name &&
 		    strcmp(seed->storage[i].name, name) == 0)
 			return &seed->storage[i];
+	return NULL;
+}
+
+const struct emu_seed_workspace *emu_seed_workspace(const struct emu_seed *seed,
+						    const char *id)
+{
+	size_t i;
+
+	for (i = 0; seed && id && i < seed->nworkspaces; i++)
+		if (strcasecmp(seed->workspaces[i].id, id) == 0)
+			return &seed->workspaces[i];
 	return NULL;
 }

@@ -14,10 +14,17 @@
  * The seed (manifests/emulator/seed.schema.json) declares tenants,
  * service principals with their secrets and certificates, managed
  * identities, subscriptions with their role assignments and resource
- * groups, and storage accounts.  It is read once before the server starts
- * and never changes afterwards, so lookups need no lock.  Every pointer
- * returned below is borrowed from the seed and lives as long as it.
- * Identifiers (GUIDs, names, domains) are compared case-insensitively.
+ * groups, storage accounts, and the world made from them at start:
+ * classic workspaces with their web services, Resource Manager web
+ * services and trained models (manifests/emulator/demo.json, the
+ * built-in seed).  Files it names (definitions, training data, the data
+ * directory) are relative to the seed file's directory; for the built-in
+ * seed, to manifests/emulator/ above the executable (a build tree) or
+ * share/amlretrain/emulator/ beside its bin/ (an installed tree).  It is read
+ * once before the server starts and never changes afterwards, so lookups need
+ * no lock.  Every pointer returned below is borrowed from the seed and lives as
+ * long as it. Identifiers (GUIDs, names, domains) are compared
+ * case-insensitively.
  */
 struct emu_seed;
 
@@ -85,6 +92,37 @@ struct emu_seed_storage {
 	char *key; /* base64 account key */
 };
 
+/* A web service made at start from a definition file (its "properties"). */
+struct emu_seed_service {
+	char *id; /* classic: 32 hex digits; Resource Manager: NULL */
+	char *subscription_id; /* Resource Manager: its subscription, group */
+	char *group;
+	char *name;
+	char *description; /* may be NULL */
+	char *definition; /* the definition file, resolved */
+	char *role; /* "training", "predictive" (for the exports) or NULL */
+};
+
+/* A classic Machine Learning Studio workspace. */
+struct emu_seed_workspace {
+	char *id; /* 32 hex digits */
+	char *name;
+	char *location; /* "South Central US" */
+	int free_tier; /* sku "Free": Low throttling, 3 endpoints */
+	char *token; /* the authorization token */
+	struct emu_seed_service *services;
+	size_t nservices;
+};
+
+/* A model trained at start, unless its blob exists. */
+struct emu_seed_model {
+	char *account;
+	char *container;
+	char *blob;
+	char *data; /* the training CSV file, resolved */
+	char *label;
+};
+
 /* The whole seed, read-only for the services. */
 struct emu_seed {
 	struct emu_seed_tenant *tenants;
@@ -97,6 +135,13 @@ struct emu_seed {
 	size_t nsubscriptions;
 	struct emu_seed_storage *storage;
 	size_t nstorage;
+	struct emu_seed_workspace *workspaces;
+	size_t nworkspaces;
+	struct emu_seed_service *services; /* Resource Manager web services */
+	size_t nservices;
+	struct emu_seed_model *models;
+	size_t nmodels;
+	char *data_dir; /* dataDirectory, resolved; NULL: none */
 };
 
 /**
@@ -110,7 +155,8 @@ struct emu_seed {
  * @param err one line naming the file and the JSON path on failure, as
  *	"seed 'FILE': $.servicePrincipals[1].clientId: expected a string"
  * @return AMLR_OK; AMLR_EINVAL for an invalid seed; AMLR_EIO when the
- *	file (or a certificate file) cannot be read; AMLR_EFAIL
+ *	file (or a certificate file) cannot be read, or the built-in seed's
+ *	manifests/ directory cannot be found; AMLR_EFAIL
  * Ownership: *out is the caller's, for emu_seed_free().
  */
 amlr_code emu_seed_new(struct emu_seed **out, amlr_error *err,
@@ -156,6 +202,10 @@ int emu_seed_role_allows(enum emu_seed_role role, const char *method);
 /** A resource group of @p sub by name, or NULL. */
 const struct emu_seed_group *
 emu_seed_group(const struct emu_seed_subscription *sub, const char *name);
+
+/** A classic workspace by id (case-insensitive), or NULL. */
+const struct emu_seed_workspace *emu_seed_workspace(const struct emu_seed *seed,
+						    const char *id);
 
 /** A storage account by name (case-sensitive, as Storage), or NULL. */
 const struct emu_seed_storage *emu_seed_storage(const struct emu_seed *seed,

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,8 @@ struct emu_server {
 	int timer_started;
 	int locks_made;
 	pthread_t timer;
+	long flight_limit; /* --concurrency-limit; 0: none */
+	atomic_long in_flight; /* requests counted against it */
 };
 
 /* One request's state from its first line to its completion. */
@@ -76,6 +79,7 @@ struct request {
 	char request_id[ID_MAX + 1]; /* x-ms-request-id sent; "" none */
 	char client_request_id[ID_MAX + 1]; /* from the request; "" none */
 	char note[EMU_FAULT_NOTE_SIZE]; /* the injected fault; "" none */
+	int counted; /* in srv->in_flight until answered */
 };
 
 /* Collects MHD's request headers into an emu_req. */
@@ -349,6 +353,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	(void)toe;
 	if (!r)
 		return;
+	if (r->counted) /* the client went away while it was delayed */
+		atomic_fetch_sub(&srv->in_flight, 1);
 	if (r->seen) /* answered, faulted, or the client went away */
 		log_request(srv, r);
 	amlr_buf_release(&r->body);
@@ -464,6 +470,32 @@ enum outcome {
 };
 
 /*
+ * --concurrency-limit: count the request in, or answer 503 at once (1
+ * when admitted, 0 when @p resp holds the 503, -1 without memory).
+ */
+static int admit_flight(struct emu_server *srv, struct request *r,
+			struct emu_resp *resp, const struct emu_req *req)
+{
+	if (srv->flight_limit <= 0 || strncmp(req->path, "/_emulator", 10) == 0)
+		return 1;
+	if (atomic_fetch_add(&srv->in_flight, 1) < srv->flight_limit) {
+		r->counted = 1;
+		return 1;
+	}
+	atomic_fetch_sub(&srv->in_flight, 1);
+	if (emu_resp_arm_error(
+		    resp, 503, "ServiceUnavailable",
+		    "the server is busy: %ld requests in flight already (--concurrency-limit)",
+		    srv->flight_limit) != AMLR_OK ||
+	    emu_resp_set_header(resp, "Retry-After", "1") != AMLR_OK ||
+	    emu_resp_set_header(resp, "x-ms-retry-after-ms", "100") !=
+		    AMLR_OK ||
+	    emu_router_finish(resp, req) != AMLR_OK)
+		return -1;
+	return 0;
+}
+
+/*
  * Apply the request's fault, then the throttle, then the route.  With a
  * fault of status or body kind, or a 429, the response is already whole.
  */
@@ -480,6 +512,8 @@ static amlr_code serve(enum outcome *out, struct emu_resp *resp,
 	*out = OUT_RESPOND;
 	if (!r->fault_done) {
 		r->fault_done = 1;
+		if ((admitted = admit_flight(srv, r, resp, req)) <= 0)
+			return admitted < 0 ? AMLR_EFAIL : AMLR_OK;
 		rc = emu_faults_pick(&act, resp, world ? world->faults : NULL,
 				     req);
 		if (rc != AMLR_OK)
@@ -631,7 +665,7 @@ static enum MHD_Result respond(struct emu_server *srv,
 	struct emu_resp resp = EMU_RESP_INIT;
 	struct MHD_Response *mr = NULL;
 	enum MHD_Result ret = MHD_NO;
-	enum outcome out;
+	enum outcome out = OUT_RESPOND;
 	size_t i, len;
 	char *body;
 
@@ -659,6 +693,11 @@ static enum MHD_Result respond(struct emu_server *srv,
 	if (!r->truncate && has_body(method, resp.status))
 		r->bytes_out = len;
 done:
+	/* Answered (or reset): no longer in flight for the limit. */
+	if (out != OUT_WAIT && r->counted) {
+		r->counted = 0;
+		atomic_fetch_sub(&srv->in_flight, 1);
+	}
 	if (mr)
 		MHD_destroy_response(mr);
 	emu_resp_release(&resp);
@@ -878,6 +917,8 @@ amlr_code emu_server_start(struct emu_server **out, amlr_error *err,
 		goto done;
 	}
 	srv->log_fd = -1;
+	srv->flight_limit = opts->concurrency_limit;
+	atomic_init(&srv->in_flight, 0);
 	if (opts->state_dir && !(srv->state_dir = strdup(opts->state_dir))) {
 		amlr_error_set(err, rc, "out of memory");
 		goto done;

@@ -57,6 +57,13 @@ struct emu_server_opts {
 	int verbose; /* a stderr line per request, libmicrohttpd's errors */
 	const char *log_file; /* the access log, appended, 0600; or NULL */
 	/*
+	 * At most this many requests in flight in the whole server (from
+	 * arrival to the queued answer, delays included; /_emulator/ paths
+	 * not counted); beyond it 503 ServiceUnavailable at once, with
+	 * Retry-After: 1 and x-ms-retry-after-ms: 100.  0: no limit.
+	 */
+	long concurrency_limit;
+	/*
 	 * https with this certificate (PEM; may hold the chain after it) and
 	 * its unencrypted key; both or neither.  A self-signed certificate
 	 * is its own CA: emu_server_env() points AMLR_CA_BUNDLE at the file.

@@ -128,15 +128,36 @@ static int kind_of(const char *method)
 	return -1;
 }
 
-/* The subscription id of a path under /subscriptions/{id}; length or 0. */
+/* Whether @p rest, a path's part after the segment @p seg, is under it. */
+static int under(const char *rest, const char *seg)
+{
+	size_t n = strlen(seg);
+
+	return strncasecmp(rest, seg, n) == 0 &&
+	       (rest[n] == '\0' || rest[n] == '/');
+}
+
+/*
+ * The subscription id of a Resource Manager path: /subscriptions/{id}
+ * itself, or under its /resourceGroups or /providers.  Length, or 0 for
+ * any other path: the RRS and BES execution endpoints under
+ * /subscriptions/{id}/services are the web service's own host, not
+ * Resource Manager, and draw on no ARM budget.
+ */
 static size_t subscription_of(const char **id, const char *path)
 {
-	size_t n = strlen(SUBSCRIPTIONS);
+	size_t n = strlen(SUBSCRIPTIONS), len;
+	const char *rest;
 
 	if (strncasecmp(path, SUBSCRIPTIONS, n) != 0)
 		return 0;
 	*id = path + n;
-	return strcspn(*id, "/");
+	len = strcspn(*id, "/");
+	rest = *id + len;
+	if (rest[0] == '\0' || strcmp(rest, "/") == 0 ||
+	    under(rest, "/resourceGroups") || under(rest, "/providers"))
+		return len;
+	return 0;
 }
 
 /* ARM's answer to an empty bucket. */

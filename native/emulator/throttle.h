@@ -9,7 +9,9 @@
 #include "router.h"
 
 /*
- * Every request under /subscriptions/{id} draws one token from that
+ * Every Resource Manager request (/subscriptions/{id} and paths under its
+ * /resourceGroups and /providers; not the RRS and BES execution endpoints
+ * under /subscriptions/{id}/services) draws one token from that
  * subscription's bucket: reads (GET, HEAD) from one of --arm-reads
  * tokens, writes (PUT, PATCH, POST, DELETE) from one of --arm-writes,
  * each refilled evenly over an hour, as ARM's hourly limits
@@ -37,7 +39,7 @@ void emu_throttle_free(struct emu_throttle *throttle);
 
 /**
  * Charge @p req to its subscription's budget, if it is a Resource Manager
- * request (a path under /subscriptions/{id} and a read or write method).
+ * request (see above) with a read or write method.
  * Thread-safe.
  *
  * @param[out] header the ratelimit header to add to the response ("" when

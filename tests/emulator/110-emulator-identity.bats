@@ -96,9 +96,8 @@ setup_file() {
   make_cert "${dir}/certs/principal"
   make_cert "${dir}/certs/inline"
   make_cert "${dir}/certs/stranger"
-  jq --arg c "${CERT_CLIENT}" --arg o "${CERT_OBJECT}" \
-    --arg p "${PEM_CLIENT}" --rawfile pem "${dir}/certs/inline.pem" \
-    --arg t "${DEFAULT_SEED_TENANT}" '
+  # shellcheck disable=SC2016 # $names are jq's
+  emu_seed '
     .servicePrincipals += [
       {tenantId: $t, clientId: $c, objectId: $o,
        displayName: "amlretrain-cert",
@@ -106,7 +105,9 @@ setup_file() {
       {tenantId: $t, clientId: $p,
        objectId: "7f6e5d4c-3b2a-4190-8f7e-6d5c4b3a2918",
        certificates: [{pem: $pem}]}]' \
-    "${AMLR_ROOT}/manifests/emulator/default-seed.json" >"${dir}/seed.json"
+    --arg c "${CERT_CLIENT}" --arg o "${CERT_OBJECT}" \
+    --arg p "${PEM_CLIENT}" --rawfile pem "${dir}/certs/inline.pem" \
+    --arg t "${DEFAULT_SEED_TENANT}" >"${dir}/seed.json"
   emu_start --seed "${dir}/seed.json" --managed-identity
 }
 
@@ -808,7 +809,7 @@ wait_for_file() {
     "${key1}"
 }
 
-@test "the built-in seed is manifests/emulator/default-seed.json" {
+@test "the built-in seed is manifests/emulator/demo.json" {
   local builtin file
   emu_start --print-env
   wait_for_file "${EMU_STDOUT}"
@@ -816,7 +817,7 @@ wait_for_file() {
     sed "s|${AMLR_EMULATOR_URL}|URL|g")"
   emu_stop
   rm -f -- "${BATS_TEST_TMPDIR}/emu.stdout"
-  emu_start --print-env --seed "${AMLR_ROOT}/manifests/emulator/default-seed.json"
+  emu_start --print-env --seed "${AMLR_ROOT}/manifests/emulator/demo.json"
   wait_for_file "${EMU_STDOUT}"
   file="$(grep -v '^export AMLR_EMULATOR_PID=' "${EMU_STDOUT}" |
     sed "s|${AMLR_EMULATOR_URL}|URL|g")"
@@ -828,7 +829,7 @@ wait_for_file() {
       "client_secret=${secret}" resource=https://management.azure.com/
     assert_equal "${status_code}" 200
   done < <(jq -r '.servicePrincipals[] | [.tenantId, .clientId, .secrets[0].value] | @tsv' \
-    "${AMLR_ROOT}/manifests/emulator/default-seed.json")
+    "${AMLR_ROOT}/manifests/emulator/demo.json")
 }
 
 @test "the seed manifest and its schema agree (python3-jsonschema)" {
@@ -837,10 +838,10 @@ schema = json.load(open(sys.argv[1]))
 jsonschema.Draft202012Validator.check_schema(schema)
 jsonschema.validate(json.load(open(sys.argv[2])), schema)'
   run -0 python3 -c "${check}" "${AMLR_ROOT}/manifests/emulator/seed.schema.json" \
-    "${AMLR_ROOT}/manifests/emulator/default-seed.json"
+    "${AMLR_ROOT}/manifests/emulator/demo.json"
   run -0 python3 -c "${check}" "${AMLR_ROOT}/manifests/emulator/seed.schema.json" \
     "${BATS_FILE_TMPDIR}/seed.json"
-  jq '.tenants[0].name = "x"' "${AMLR_ROOT}/manifests/emulator/default-seed.json" \
+  jq '.tenants[0].name = "x"' "${AMLR_ROOT}/manifests/emulator/demo.json" \
     >"${BATS_TEST_TMPDIR}/bad.json"
   run -1 python3 -c "${check}" "${AMLR_ROOT}/manifests/emulator/seed.schema.json" \
     "${BATS_TEST_TMPDIR}/bad.json"
@@ -858,8 +859,7 @@ bad_seed() {
 
 # Write the default seed changed by jq filter $1 to bad.json; print its path.
 seed_with() {
-  jq "$1" "${AMLR_ROOT}/manifests/emulator/default-seed.json" \
-    >"${BATS_TEST_TMPDIR}/bad.json"
+  emu_seed "$1" >"${BATS_TEST_TMPDIR}/bad.json"
   printf '%s\n' "${BATS_TEST_TMPDIR}/bad.json"
 }
 

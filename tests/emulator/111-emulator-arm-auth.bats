@@ -316,14 +316,15 @@ assert_challenge() {
   local now thumb header claims input sig aud form="${BATS_TEST_TMPDIR}/form"
   openssl req -x509 -newkey rsa:2048 -nodes -keyout "${dir}/c.key" \
     -out "${dir}/c.pem" -days 2 -subj /CN=arm-auth 2>/dev/null
-  jq --arg c "${client}" --arg t "${AZURE_TENANT_ID}" '
+  # shellcheck disable=SC2016 # $names are jq's
+  emu_seed '
     .servicePrincipals += [{tenantId: $t, clientId: $c,
       objectId: "0c9d8e7f-6a5b-4c3d-9e2f-1a0b9c8d7e6f",
       certificates: [{file: "c.pem"}]}]
     | .subscriptions[0].roleAssignments += [{
       principalId: "0c9d8e7f-6a5b-4c3d-9e2f-1a0b9c8d7e6f",
       roleDefinitionName: "Owner"}]' \
-    "${AMLR_ROOT}/manifests/emulator/default-seed.json" >"${dir}/seed.json"
+    --arg c "${client}" --arg t "${AZURE_TENANT_ID}" >"${dir}/seed.json"
   emu_start --seed "${dir}/seed.json"
   set_paths
   aud="${AMLR_EMULATOR_URL}/${AZURE_TENANT_ID}/oauth2/token"

@@ -15,6 +15,8 @@ RG_PATH="/subscriptions/${SUB}/resourceGroups/rg1"
 setup() {
   load '../test_helper/common'
   load '../test_helper/emulator'
+  load '../test_helper/arm'
+  load '../test_helper/bes'
 }
 
 teardown() {
@@ -206,4 +208,51 @@ WRITES=x-ms-ratelimit-remaining-subscription-writes
   done
   http "${AMLR_EMULATOR_URL}${RG_PATH}"
   assert_equal "$(header "${READS}")" 1
+}
+
+@test "RRS and BES execution calls are not Resource Manager: an exhausted budget does not throttle scoring" {
+  # Execution endpoints live on the web service's own host (reference
+  # notes classic-bes-rrs.md §2), not on management.azure.com: ARM's
+  # hourly limits (auth-storage.md §2) do not apply to them.
+  emu_start --provisioning-delay 0 --arm-reads 2 --arm-writes 1
+  arm_token
+  ws_use "${AMLR_PREDICTIVE_NAME}" # the two reads
+  local exec_sub i
+  exec_sub="${BES_BASE#*/subscriptions/}"
+  exec_sub="${exec_sub%%/*}"
+  for sub in "${AZURE_SUBSCRIPTION_ID}" "${exec_sub}"; do
+    run -0 curl -sS -X POST --data "{\"subscriptionId\": \"${sub}\",
+      \"readsRemaining\": 0, \"writesRemaining\": 0}" \
+      "${AMLR_EMULATOR_URL}/_emulator/throttle"
+  done
+  jq -n '{Inputs: {input1: {ColumnNames: ["age","workclass","fnlwgt",
+    "education","education-num","marital-status","occupation",
+    "relationship","race","sex","capital-gain","capital-loss",
+    "hours-per-week","native-country"], Values: [["52","Private","209642",
+    "HS-grad","9","Married-civ-spouse","Exec-managerial","Husband",
+    "White","Male","0","0","45","United-States"]]}},
+    GlobalParameters: {}}' >"${BATS_TEST_TMPDIR}/req.json"
+  for ((i = 0; i < 5; i++)); do
+    bes POST "/execute?api-version=2.0&details=true" \
+      -D "${BATS_TEST_TMPDIR}/headers" -H 'Content-Type: application/json' \
+      --data-binary "@${BATS_TEST_TMPDIR}/req.json"
+    assert_equal "${BES_STATUS}" 200
+    assert_equal "$(header "${WRITES}")" ''
+    run -0 jq '.Results.output1.value.Values | length' "${BES_BODY}"
+    assert_output 1
+  done
+  # A BES read and write: answered by BES (404, 400), not by the throttle.
+  bes GET "/jobs/nosuchjob?api-version=2.0" -D "${BATS_TEST_TMPDIR}/headers"
+  assert_equal "${BES_STATUS}" 404
+  assert_equal "$(header "${READS}")" ''
+  bes POST "/jobs?api-version=2.0" -D "${BATS_TEST_TMPDIR}/headers" \
+    -H 'Content-Type: application/json' --data '{}'
+  assert_equal "${BES_STATUS}" 400
+  assert_equal "$(header "${WRITES}")" ''
+  # Resource Manager itself is still throttled, on both subscriptions.
+  http -X PUT --data '{}' \
+    "${AMLR_EMULATOR_URL}/subscriptions/${AZURE_SUBSCRIPTION_ID}/resourceGroups/rg"
+  assert_equal "${status_code}" 429
+  http "${AMLR_EMULATOR_URL}/subscriptions/${exec_sub}/providers/Microsoft.MachineLearning/webServices"
+  assert_equal "${status_code}" 429
 }

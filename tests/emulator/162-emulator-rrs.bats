@@ -249,9 +249,9 @@ teardown() {
   assert_output --partial "resource 'Census Model [trained model]': model blob 'data/bad.ilearner': "
 }
 
-@test "--demo: census services, a first model and the exports; a full cycle from the env file alone" {
+@test "the default world: census services, a first model and the exports; a full cycle from the env file alone" {
   local p_a p_b
-  emu_start --provisioning-delay 0 --demo
+  emu_start --provisioning-delay 0
   run -0 grep -c -E "^export (AMLR_TRAINING_API_LOCATION|AMLR_TRAINING_API_KEY|AMLR_PREDICTIVE_NAME|AMLR_DATA_DIR)=" \
     "${EMU_ENV_FILE}"
   assert_output 4
@@ -285,7 +285,8 @@ teardown() {
   bes_json "/execute?api-version=2.0&details=true" "${REQ}"
   p_b="$(jq -c '[.Results.output1.value.Values[][-1]]' "${BES_BODY}")"
   [[ "${p_a}" != "${p_b}" ]]
-  # A restart with the same state keeps the swapped model (no re-seeding).
+  # A restart with the same state keeps the swapped model (no re-seeding);
+  # --demo is still accepted, and changes nothing.
   emu_stop
   emu_start --provisioning-delay 0 --demo
   arm_token

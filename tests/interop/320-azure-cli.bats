@@ -18,7 +18,7 @@
 bats_require_minimum_version 1.5.0
 
 FIXTURE="${BATS_TEST_DIRNAME}/../fixtures/definitions/retrain-sample.json"
-SEED="${BATS_TEST_DIRNAME}/../../manifests/emulator/default-seed.json"
+SEED="${BATS_TEST_DIRNAME}/../../manifests/emulator/demo.json"
 CLOUD=AmlrEmulator
 
 # The azure-cli settings of every az call here: its profile, token cache

@@ -126,3 +126,69 @@ bes_result_url() {
   jq -r --arg o "$1" \
     '.Results[$o] | .BaseLocation + .RelativeLocation + .SasBlobToken' "$2"
 }
+
+# --- the classic management API (notes §3) --------------------------------
+
+# Write a header file with bearer key $1 (never on a command line) and
+# print its path; $2 names it (default "auth").
+key_file() {
+  local f="${BATS_TEST_TMPDIR:-${BATS_FILE_TMPDIR}}/key-${2:-auth}"
+  printf 'Authorization: Bearer %s\n' "$1" >"${f}"
+  printf '%s\n' "${f}"
+}
+
+# The management path of the web services of the seed's workspace, of
+# web service $1, or of its endpoint $2.
+mgmt_path() {
+  local p="/workspaces/${AMLR_WORKSPACE_ID}/webservices"
+  [[ -z "${1:-}" ]] || p+="/$1"
+  [[ -z "${2:-}" ]] || p+="/endpoints/$2"
+  printf '%s\n' "${p}"
+}
+
+# One management request with the key in header file MGMT_AUTH (default:
+# the workspace token).
+# Arguments: METHOD PATH (after AMLR_MANAGEMENT_ENDPOINT) [curl args...]
+# Globals set: MGMT_STATUS, MGMT_BODY and MGMT_HEADERS (files)
+mgmt() {
+  local method="$1" path="$2" dir="${BATS_TEST_TMPDIR:-${BATS_FILE_TMPDIR}}"
+  shift 2
+  [[ -n "${MGMT_AUTH:-}" ]] ||
+    MGMT_AUTH="$(key_file "${AMLR_WORKSPACE_TOKEN}" workspace)"
+  MGMT_BODY="${dir}/mgmt-body"
+  MGMT_HEADERS="${dir}/mgmt-headers"
+  MGMT_STATUS="$(curl -sS -X "${method}" -o "${MGMT_BODY}" \
+    -D "${MGMT_HEADERS}" -w '%{http_code}' -H "@${MGMT_AUTH}" "$@" \
+    "${AMLR_MANAGEMENT_ENDPOINT}${path}")"
+}
+
+# mgmt with JSON body $3 (text).
+mgmt_json() {
+  mgmt "$1" "$2" -H 'Content-Type: application/json' --data-binary "$3"
+}
+
+# Point BES_BASE at endpoint $2 of classic web service $1 (its
+# ApiLocation) and BES_AUTH at a header file with its key $3 (PrimaryKey,
+# the default, or SecondaryKey).
+classic_use() {
+  local saved="${MGMT_AUTH:-}"
+  MGMT_AUTH=""
+  mgmt GET "$(mgmt_path "$1" "$2")"
+  MGMT_AUTH="${saved}"
+  [[ "${MGMT_STATUS}" == 200 ]] || {
+    echo "classic_use $1 $2: ${MGMT_STATUS} $(cat "${MGMT_BODY}")" >&2
+    return 1
+  }
+  BES_BASE="$(jq -r .ApiLocation "${MGMT_BODY}")"
+  BES_AUTH="${BATS_TEST_TMPDIR:-${BATS_FILE_TMPDIR}}/bes-auth-$2"
+  jq -r --arg k "${3:-PrimaryKey}" '"Authorization: Bearer " + .[$k]' \
+    "${MGMT_BODY}" >"${BES_AUTH}"
+}
+
+# The PATCH body putting output $1 of the finished job whose status is
+# file $2 into resource $3 (default "Census Model [trained model]").
+patch_body() {
+  jq -c --arg o "$1" --arg n "${3-Census Model [trained model]}" \
+    '{Resources: [{Name: $n, Location: (.Results[$o]
+      | {BaseLocation, RelativeLocation, SasBlobToken})}]}' "$2"
+}

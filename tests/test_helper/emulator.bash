@@ -75,3 +75,21 @@ emu_stop() {
 emu_port() {
   printf '%s\n' "${AMLR_EMULATOR_URL##*:}"
 }
+
+# Print the built-in seed, manifests/emulator/demo.json, with the files it
+# names (definitions, training data, the data directory) made absolute, so
+# that a changed copy works from any directory.
+# Arguments: a jq filter applied after (default .), then jq options
+#   (--arg NAME VALUE, ...) for it
+# Outputs: the seed
+emu_seed() {
+  local filter="${1:-.}"
+  [[ $# -eq 0 ]] || shift
+  jq --arg emu_seed_dir "${AMLR_ROOT}/manifests/emulator" "$@" '
+    def abs: if startswith("/") then . else $emu_seed_dir + "/" + . end;
+    (.workspaces[]?.webServices[]?.definition) |= abs
+    | (.webServices[]?.definition) |= abs
+    | (.models[]?.trainingData) |= abs
+    | if has("dataDirectory") then .dataDirectory |= abs else . end
+    | '"${filter}" "${AMLR_ROOT}/manifests/emulator/demo.json"
+}

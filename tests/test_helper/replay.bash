@@ -28,13 +28,16 @@
 REPLAY_ML_RE='/providers/Microsoft\.MachineLearning/(webServices|locations/[^/]+/operationsStatus/)'
 
 # Write to $2 the emulator seed $3 (default: manifests/emulator/
-# default-seed.json) plus the subscription of recording $1 with its
-# resource groups, the default subscription's role assignments and
-# tenant.
+# demo.json, as emu_seed prints it) plus the subscription of recording $1
+# with its resource groups, the default subscription's role assignments
+# and tenant.
 replay_seed() {
-  local rec="$1" out="$2"
-  local base="${3:-${AMLR_ROOT}/manifests/emulator/default-seed.json}"
+  local rec="$1" out="$2" base="${3:-}"
   local sub groups
+  if [[ -z "${base}" ]]; then
+    base="${BATS_TEST_TMPDIR:-${BATS_FILE_TMPDIR}}/replay-base-seed.json"
+    emu_seed >"${base}"
+  fi
   sub="$(jq -r '.Variables.SubscriptionId' "${rec}")"
   groups="$(jq -c --arg re "${REPLAY_ML_RE}" '
     [.Entries[].RequestUri | select(test($re; "i"))
