@@ -635,6 +635,17 @@ static learn_code build_schema(struct trainer *t)
 		f->center = st->n_num ? st->mean : 0;
 		f->impute = f->center;
 		sd = st->n_num ? sqrt(st->m2 / (double)st->n_num) : 0;
+		/*
+		 * An .ilearner holds finite numbers only (1e300 squared is
+		 * not one): refuse what could not be saved and loaded.
+		 */
+		if (!isfinite(f->center) || !isfinite(sd)) {
+			learn_err_set(t->err,
+				      "column '%s': values too large to "
+				      "standardise",
+				      f->name);
+			return LEARN_EDATA;
+		}
 		f->scale = sd > 1e-12 * fmax(1.0, fabs(f->center)) ? sd : 1;
 	}
 	return learn_model_layout(m, t->err);
@@ -883,6 +894,7 @@ static learn_code train_linear(struct trainer *t)
 {
 	struct system s = { 0, 0, NULL, NULL };
 	learn_code rc;
+	size_t i;
 
 	if ((rc = system_alloc(&s, t->m->n_weights + 1)) != LEARN_OK) {
 		learn_err_set(t->err, "out of memory");
@@ -896,6 +908,14 @@ static learn_code train_linear(struct trainer *t)
 			"the normal equations are singular (collinear or constant features): use an L2 weight above 0");
 		rc = LEARN_ENUMERIC;
 		goto done;
+	}
+	/* Labels near DBL_MAX overflow X'y: no model to save. */
+	for (i = 0; i < s.dim; i++) {
+		if (!isfinite(s.g[i])) {
+			learn_err_set(t->err, "training diverged");
+			rc = LEARN_ENUMERIC;
+			goto done;
+		}
 	}
 	set_weights(t->m, s.g);
 	t->m->iterations = 0;

@@ -570,12 +570,15 @@ static amlr_code finish(amlr_blob *b, struct job *job, struct slot *s,
 					      s->t.method, where);
 		if (transient(cc) && schedule_retry(b, s, 0))
 			return AMLR_OK;
+		/* as amlr_http_send(): a body cut short is the server's */
 		amlr_error_set(
-			&b->err, AMLR_ENET, "%s %s: %s", s->t.method, where,
+			&b->err,
+			cc == CURLE_PARTIAL_FILE ? AMLR_ESERVER : AMLR_ENET,
+			"%s %s: %s", s->t.method, where,
 			s->errbuf[0] ? s->errbuf : curl_easy_strerror(cc));
 		snprintf(b->err.request_id, sizeof(b->err.request_id), "%s",
 			 s->request_id);
-		return AMLR_ENET;
+		return b->err.code;
 	}
 	curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &s->status);
 	if (s->status >= 200 && s->status < 300)

@@ -154,10 +154,11 @@ static amlr_code parse_pairs(amlr_connstr *cs, amlr_error *err,
 	return AMLR_OK;
 }
 
+/* http(s)://HOST...: "https:///" has no host (and would end up "https:"). */
 static int is_http_url(const char *s)
 {
-	return (strncasecmp(s, "https://", 8) == 0 && s[8]) ||
-	       (strncasecmp(s, "http://", 7) == 0 && s[7]);
+	return (strncasecmp(s, "https://", 8) == 0 && s[8] && s[8] != '/') ||
+	       (strncasecmp(s, "http://", 7) == 0 && s[7] && s[7] != '/');
 }
 
 /* UseDevelopmentStorage=true: the well-known account on 127.0.0.1:10000. */

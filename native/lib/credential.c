@@ -25,6 +25,7 @@
 #define DEFAULT_AUTHORITY "https://login.microsoftonline.com/"
 #define ASSERTION_TYPE "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 #define FEDERATED_TOKEN_MAX (64 * 1024)
+#define EXPIRES_IN_MAX_S (10LL * 366 * 24 * 3600)
 
 static const char *const no_source_msg =
 	"no credentials found: set AMLR_ACCESS_TOKEN; or AZURE_TENANT_ID and AZURE_CLIENT_ID with AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE; or run where a managed identity is available; or sign in with 'az login'";
@@ -222,6 +223,14 @@ amlr_code amlr_credential__parse_reply(char **token_out, time_t *expires_out,
 	}
 	if ((v = amlr_json_get(doc, "expires_in")) && json_number(&n, v) &&
 	    n >= 0) {
+		/* Ten years at most: now + n must not overflow. */
+		if (n > EXPIRES_IN_MAX_S) {
+			amlr_error_set(err, rc,
+				       "%s: the token's expires_in is out of "
+				       "range",
+				       what);
+			goto done;
+		}
 		exp = now + (time_t)n;
 	} else if ((v = amlr_json_get(doc, "expires_on"))) {
 		if (!(json_number(&n, v) && n > 0 && (exp = (time_t)n)) &&

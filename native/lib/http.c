@@ -528,8 +528,10 @@ amlr_code amlr_http_send(amlr_response **out, amlr_client *c,
 		if (cc == CURLE_OK) {
 			curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE,
 					  &status);
+			/* 429 and 503 say the request was not carried out:
+			 * safe to send again even when it is not idempotent */
 			retry = amlr_retry_status_retryable(status) &&
-				!non_idem;
+				(!non_idem || status == 429 || status == 503);
 		} else {
 			retry = transient(cc) &&
 				(!non_idem || never_sent(cc, request_size));

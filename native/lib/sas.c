@@ -166,6 +166,10 @@ static amlr_code check_common(amlr_error *err, const amlr_sas_values *v,
 		return amlr_error_set(err, AMLR_EINVAL,
 				      "invalid SAS version (sv) '%s'",
 				      version_of(v));
+	/* An empty si names no policy: it must not waive se and sp. */
+	if (v->identifier && !*v->identifier)
+		return amlr_error_set(err, AMLR_EINVAL,
+				      "SAS stored access policy (si) is empty");
 	if (!v->identifier && (!v->expiry || !*v->expiry))
 		return amlr_error_set(err, AMLR_EINVAL,
 				      "SAS has no expiry (se)");
@@ -199,6 +203,14 @@ static amlr_code check_account(amlr_error *err, const amlr_sas_values *v)
 {
 	amlr_code rc;
 
+	/*
+	 * Stored access policies are a service SAS's: the account
+	 * string-to-sign has no si (notes/auth-storage.md §3.3).
+	 */
+	if (v->identifier)
+		return amlr_error_set(
+			err, AMLR_EINVAL,
+			"an account SAS cannot name a stored access policy (si)");
 	if ((rc = check_common(err, v, ACCOUNT_PERMISSIONS)) != AMLR_OK)
 		return rc;
 	if (!only_letters(v->services, "bqtf"))

@@ -123,6 +123,11 @@ static void test_connstr__malformed(void **state)
 		  "must be http or https" },
 		{ "BlobEndpoint=127.0.0.1:10000",
 		  "'BlobEndpoint' is not an http(s) URL" },
+		/* tests/fuzz/regressions/connstr: no host, endpoint "https:" */
+		{ "BlobEndpoint=https:///",
+		  "'BlobEndpoint' is not an http(s) URL" },
+		{ "UseDevelopmentStorage=true;DevelopmentStorageProxyUri=http:///",
+		  "'DevelopmentStorageProxyUri' is not an http(s) URL" },
 		{ "DefaultEndpointsProtocol=https",
 		  "neither BlobEndpoint nor AccountName" },
 		{ "", "neither BlobEndpoint nor AccountName" },

@@ -1456,6 +1456,16 @@ static void test_credential__reply_expiry_shapes(void **state)
 						      "<html>", 6, now),
 			 AMLR_ESERVER);
 	assert_null(tok);
+	/* tests/fuzz/regressions/token: now + expires_in overflowed */
+	assert_int_equal(amlr_credential__parse_reply(
+				 &tok, &exp, &err, "test",
+				 "{\"access_token\":\"a\",\"expires_in\":"
+				 "9223372036854775807}",
+				 53, now),
+			 AMLR_ESERVER);
+	assert_string_equal(err.message,
+			    "test: the token's expires_in is out of range");
+	assert_null(tok);
 }
 
 static void test_credential__parse_time(void **state)

@@ -497,6 +497,31 @@ static void test_learn_train__label_classes_checked(void **state)
 				 "'y' ('a', 'b')");
 }
 
+/*
+ * Numbers that overflow on the way (tests/fuzz/regressions/csv): refused,
+ * not saved as a model with Infinity or NaN that no reader would load.
+ */
+static void test_learn_train__overflow_refused(void **state)
+{
+	learn_train_opts o = LEARN_TRAIN_OPTS_INIT;
+	char err[LEARN_ERR_SIZE];
+
+	(void)state;
+	o.label = "y";
+	o.algorithm = LEARN_LINEAR_REGRESSION;
+	assert_int_equal(train_fails("y,x1,x2\n1.5,1,0\n2.5,2,1\n3.5,3,0\n"
+				     "-0.5,1e-300,1e300\n",
+				     &o, err),
+			 LEARN_EDATA);
+	assert_string_equal(err,
+			    "column 'x2': values too large to standardise");
+	assert_int_equal(train_fails("y,x\n1e308,1\n1e308,2\n-1e308,3\n"
+				     "1e308,4\n",
+				     &o, err),
+			 LEARN_ENUMERIC);
+	assert_string_equal(err, "training diverged");
+}
+
 static void test_learn_train__missing_values(void **state)
 {
 	learn_train_opts o = LEARN_TRAIN_OPTS_INIT;
@@ -746,6 +771,7 @@ int main(void)
 			test_learn_train__logistic_separable_converges),
 		cmocka_unit_test(test_learn_train__positive_class),
 		cmocka_unit_test(test_learn_train__label_classes_checked),
+		cmocka_unit_test(test_learn_train__overflow_refused),
 		cmocka_unit_test(test_learn_train__missing_values),
 		cmocka_unit_test(test_learn_train__types_inferred_or_declared),
 		cmocka_unit_test(test_learn_train__levels_capped_into_other),

@@ -169,6 +169,11 @@ static void test_sas__parse_refuses_bad_tokens(void **state)
 		  "unknown SAS field 'bogus'" },
 		{ "sv=22-11-02&sr=b&sp=r&se=2099-01-01&sig=AAAA",
 		  "version (sv)" },
+		/* tests/fuzz/regressions/sas: to_query() dropped the si */
+		{ "sv=2022-11-02&ss=b&srt=sco&sp=rl&si=p1&sig=AAAA",
+		  "account SAS cannot name a stored access policy (si)" },
+		{ "sv=2022-11-02&sr=c&si=&sig=AAAA",
+		  "stored access policy (si) is empty" },
 	};
 	amlr_error err = AMLR_ERROR_INIT;
 	amlr_sas *sas = NULL;

@@ -25,13 +25,16 @@
  */
 
 #include "common.h"
+#include "bes.h"
 #include "buf.h"
 #include "error.h"
 #include "fileio.h"
+#include "fleet.h"
 #include "http.h"
 #include "json.h"
 #include "redact.h"
 #include "retry.h"
+#include "rrs.h"
 #include "secret.h"
 #include "version.h"
 

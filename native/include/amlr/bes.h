@@ -114,7 +114,8 @@ AMLR_EXTERN const char *amlr_bes_api_location(const amlr_bes *bes);
  * Submit a job: POST {api}/jobs?api-version=2.0 with a
  * BatchExecutionRequest ({"Inputs", "Outputs", "GlobalParameters"}).
  * Never retried once the request may have reached the service (a retry
- * could register a second job).
+ * could register a second job), unless the service answered 429 or 503:
+ * refused, not registered.
  *
  * @param[out] job_id_out the job id (the JSON string of the reply,
  *	quotes stripped)

@@ -53,7 +53,8 @@ typedef struct amlr_client_opts {
 	}
 
 /* Request flags. */
-#define AMLR_REQ_NON_IDEMPOTENT 1u /* retry only if never sent */
+/* Retried only when never sent, or refused with 429/503. */
+#define AMLR_REQ_NON_IDEMPOTENT 1u
 /* Also accept http:// to 169.254.0.0/16 (IMDS, App Service identity
  * endpoints), never through a proxy. */
 #define AMLR_REQ_LINK_LOCAL 2u
