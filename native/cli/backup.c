@@ -114,55 +114,45 @@ static amlr_code put_part(amlr_buf *b, const char *s)
 	return AMLR_OK;
 }
 
-static amlr_code prefix_of(amlr_buf *b, const amlr_webservice_ref *ref)
+/* "part1_part2_..._": the file-name prefix of one object's backups. */
+static amlr_code prefix_of(amlr_buf *b, const char *const *parts)
 {
-	if (put_part(b, ref->subscription_id) || amlr_buf_puts(b, "_") ||
-	    put_part(b, ref->resource_group) || amlr_buf_puts(b, "_") ||
-	    put_part(b, ref->name) || amlr_buf_puts(b, "_"))
-		return AMLR_EFAIL;
+	for (; *parts; parts++)
+		if (put_part(b, *parts) || amlr_buf_puts(b, "_"))
+			return AMLR_EFAIL;
 	return AMLR_OK;
 }
 
-int cli_backup_write(char **path_out, struct cli_ctx *ctx, const char *dir,
-		     const amlr_webservice_ref *ref, const amlr_json *ws)
+void cli_backup_taken_at(char *out, size_t n)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int cli_backup_save(char **path_out, struct cli_ctx *ctx, const char *dir,
+		    const char *const *parts, const amlr_json *doc)
 {
 	amlr_error err = AMLR_ERROR_INIT;
 	amlr_buf path = AMLR_BUF_INIT, text = AMLR_BUF_INIT;
-	amlr_json *doc = NULL, *meta = NULL, *def = NULL;
 	struct timespec now;
 	struct tm tm;
 	struct stat st;
-	char stamp[64], taken[40];
+	char stamp[64];
 	size_t base;
 	int rc = 0, i;
 
 	*path_out = NULL;
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
-	strftime(taken, sizeof(taken), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	snprintf(stamp, sizeof(stamp), "%04d%02d%02dT%02d%02d%02d.%03dZ",
 		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 		 tm.tm_min, tm.tm_sec, (int)(now.tv_nsec / 1000000));
-	if (amlr_definition_normalize(&def, &err, ws) != AMLR_OK) {
-		rc = cli_failf(ctx, AMLR_ESERVER,
-			       "cannot back up the web service: %s",
-			       err.message);
-		goto done;
-	}
-	if (amlr_json_new_object(&doc) || amlr_json_new_object(&meta) ||
-	    amlr_json_set_int(meta, "version", 1) ||
-	    amlr_json_set_str(meta, "subscriptionId", ref->subscription_id) ||
-	    amlr_json_set_str(meta, "resourceGroup", ref->resource_group) ||
-	    amlr_json_set_str(meta, "name", ref->name) ||
-	    amlr_json_set_str(meta, "apiVersion",
-			      ref->api_version ? ref->api_version
-					       : AMLR_WEBSERVICE_API_VERSION) ||
-	    amlr_json_set_str(meta, "takenAt", taken) ||
-	    amlr_json_set(doc, "amlretrainBackup", amlr_json_ref(meta)) ||
-	    amlr_json_set(doc, "definition", amlr_json_ref(def)) ||
-	    amlr_json_serialize(&text, doc, AMLR_JSON_PRETTY) ||
+	if (amlr_json_serialize(&text, doc, AMLR_JSON_PRETTY) ||
 	    amlr_buf_puts(&text, "\n") || amlr_buf_printf(&path, "%s/", dir) ||
-	    prefix_of(&path, ref) || amlr_buf_puts(&path, stamp)) {
+	    prefix_of(&path, parts) || amlr_buf_puts(&path, stamp)) {
 		rc = cli_failf(ctx, AMLR_EFAIL, "out of memory");
 		goto done;
 	}
@@ -187,16 +177,53 @@ int cli_backup_write(char **path_out, struct cli_ctx *ctx, const char *dir,
 	}
 	*path_out = amlr_buf_detach(&path);
 done:
-	amlr_json_free(def);
-	amlr_json_free(meta);
-	amlr_json_free(doc);
 	amlr_buf_release_secret(&text);
 	amlr_buf_release(&path);
 	return rc;
 }
 
-int cli_backup_latest(char **path_out, struct cli_ctx *ctx, const char *dir,
-		      const amlr_webservice_ref *ref)
+int cli_backup_write(char **path_out, struct cli_ctx *ctx, const char *dir,
+		     const amlr_webservice_ref *ref, const amlr_json *ws)
+{
+	const char *parts[] = { ref->subscription_id, ref->resource_group,
+				ref->name, NULL };
+	amlr_error err = AMLR_ERROR_INIT;
+	amlr_json *doc = NULL, *meta = NULL, *def = NULL;
+	char taken[40];
+	int rc = 0;
+
+	*path_out = NULL;
+	cli_backup_taken_at(taken, sizeof(taken));
+	if (amlr_definition_normalize(&def, &err, ws) != AMLR_OK) {
+		rc = cli_failf(ctx, AMLR_ESERVER,
+			       "cannot back up the web service: %s",
+			       err.message);
+		goto done;
+	}
+	if (amlr_json_new_object(&doc) || amlr_json_new_object(&meta) ||
+	    amlr_json_set_int(meta, "version", 1) ||
+	    amlr_json_set_str(meta, "subscriptionId", ref->subscription_id) ||
+	    amlr_json_set_str(meta, "resourceGroup", ref->resource_group) ||
+	    amlr_json_set_str(meta, "name", ref->name) ||
+	    amlr_json_set_str(meta, "apiVersion",
+			      ref->api_version ? ref->api_version
+					       : AMLR_WEBSERVICE_API_VERSION) ||
+	    amlr_json_set_str(meta, "takenAt", taken) ||
+	    amlr_json_set(doc, "amlretrainBackup", amlr_json_ref(meta)) ||
+	    amlr_json_set(doc, "definition", amlr_json_ref(def))) {
+		rc = cli_failf(ctx, AMLR_EFAIL, "out of memory");
+		goto done;
+	}
+	rc = cli_backup_save(path_out, ctx, dir, parts, doc);
+done:
+	amlr_json_free(def);
+	amlr_json_free(meta);
+	amlr_json_free(doc);
+	return rc;
+}
+
+int cli_backup_newest(char **path_out, struct cli_ctx *ctx, const char *dir,
+		      const char *const *parts, const char *what)
 {
 	amlr_buf prefix = AMLR_BUF_INIT;
 	struct dirent *e;
@@ -206,7 +233,7 @@ int cli_backup_latest(char **path_out, struct cli_ctx *ctx, const char *dir,
 	int rc = 0;
 
 	*path_out = NULL;
-	if (prefix_of(&prefix, ref) != AMLR_OK) {
+	if (prefix_of(&prefix, parts) != AMLR_OK) {
 		rc = cli_failf(ctx, AMLR_EFAIL, "out of memory");
 		goto done;
 	}
@@ -217,8 +244,11 @@ int cli_backup_latest(char **path_out, struct cli_ctx *ctx, const char *dir,
 	}
 	while ((e = readdir(d))) {
 		n = strlen(e->d_name);
-		/* The time stamp after the prefix sorts as text. */
-		if (strncmp(e->d_name, prefix.ptr, prefix.len) != 0 || n < 5 ||
+		/* The time stamp after the prefix sorts as text; a digit
+		 * must follow, so that the prefix of one object never
+		 * matches another with more parts. */
+		if (strncmp(e->d_name, prefix.ptr, prefix.len) != 0 ||
+		    !isdigit((unsigned char)e->d_name[prefix.len]) || n < 5 ||
 		    strcmp(e->d_name + n - 5, ".json") != 0 ||
 		    (best && strcmp(e->d_name, best) <= 0))
 			continue;
@@ -229,9 +259,8 @@ int cli_backup_latest(char **path_out, struct cli_ctx *ctx, const char *dir,
 		}
 	}
 	if (!best) {
-		rc = cli_failf(ctx, AMLR_ENOTFOUND,
-			       "no backup of web service '%s' in '%s'",
-			       ref->name, dir);
+		rc = cli_failf(ctx, AMLR_ENOTFOUND, "no backup of %s in '%s'",
+			       what, dir);
 		goto done;
 	}
 	prefix.len = 0;
@@ -248,6 +277,37 @@ done:
 	return rc;
 }
 
+int cli_backup_latest(char **path_out, struct cli_ctx *ctx, const char *dir,
+		      const amlr_webservice_ref *ref)
+{
+	const char *parts[] = { ref->subscription_id, ref->resource_group,
+				ref->name, NULL };
+	amlr_buf what = AMLR_BUF_INIT;
+	int rc;
+
+	if (amlr_buf_printf(&what, "web service '%s'", ref->name) != AMLR_OK)
+		return cli_failf(ctx, AMLR_EFAIL, "out of memory");
+	rc = cli_backup_newest(path_out, ctx, dir, parts, what.ptr);
+	amlr_buf_release(&what);
+	return rc;
+}
+
+int cli_backup_load(amlr_json **out, struct cli_ctx *ctx, const char *path)
+{
+	amlr_error err = AMLR_ERROR_INIT;
+	amlr_buf text = AMLR_BUF_INIT;
+	int rc = 0;
+
+	*out = NULL;
+	if (amlr_file_read(&text, &err, path, BACKUP_MAX) != AMLR_OK)
+		rc = cli_fail(ctx, &err);
+	else if (amlr_json_parse(out, &err, text.ptr ? text.ptr : "",
+				 text.len) != AMLR_OK)
+		rc = cli_failf(ctx, AMLR_EINVAL, "%s: %s", path, err.message);
+	amlr_buf_release_secret(&text);
+	return rc;
+}
+
 static int take_str(char **out, const amlr_json *obj, const char *key)
 {
 	const char *s = amlr_json_get_str(obj, key);
@@ -258,20 +318,12 @@ static int take_str(char **out, const amlr_json *obj, const char *key)
 int cli_backup_read(struct cli_backup *b, struct cli_ctx *ctx, const char *path)
 {
 	amlr_error err = AMLR_ERROR_INIT;
-	amlr_buf text = AMLR_BUF_INIT;
 	amlr_json *doc = NULL, *meta, *def;
 	int rc = 0;
 
 	memset(b, 0, sizeof(*b));
-	if (amlr_file_read(&text, &err, path, BACKUP_MAX) != AMLR_OK) {
-		rc = cli_fail(ctx, &err);
+	if ((rc = cli_backup_load(&doc, ctx, path)) != 0)
 		goto done;
-	}
-	if (amlr_json_parse(&doc, &err, text.ptr ? text.ptr : "", text.len) !=
-	    AMLR_OK) {
-		rc = cli_failf(ctx, AMLR_EINVAL, "%s: %s", path, err.message);
-		goto done;
-	}
 	meta = amlr_json_get(doc, "amlretrainBackup");
 	def = amlr_json_get(doc, "definition");
 	if (!meta || !def ||
@@ -292,6 +344,5 @@ done:
 	if (rc)
 		cli_backup_release(b);
 	amlr_json_free(doc);
-	amlr_buf_release_secret(&text);
 	return rc;
 }

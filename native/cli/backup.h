@@ -46,4 +46,32 @@ int cli_backup_read(struct cli_backup *out, struct cli_ctx *ctx,
 
 void cli_backup_release(struct cli_backup *b);
 
+/*
+ * The generic layer under the web service backups above, for any kind of
+ * object (classic endpoints too).  An object is named by its @p parts
+ * (NULL-terminated, e.g. subscription, group, name): its backups are the
+ * files "<parts joined by _>_<UTC time>.json" in the backup directory.
+ */
+
+/* "2026-01-01T00:00:00Z", now, for a backup's takenAt. */
+void cli_backup_taken_at(char *out, size_t n);
+
+/*
+ * Write @p doc into @p dir as a new 0600 backup of the object @p parts
+ * names, atomically.  Returns 0 or the exit code after printing the error.
+ */
+int cli_backup_save(char **path_out, struct cli_ctx *ctx, const char *dir,
+		    const char *const *parts, const amlr_json *doc);
+
+/*
+ * The newest backup of the object @p parts names; exit 4 "no backup of
+ * <what> in '<dir>'" when there is none.
+ */
+int cli_backup_newest(char **path_out, struct cli_ctx *ctx, const char *dir,
+		      const char *const *parts, const char *what);
+
+/* Read a backup file as JSON.  Returns 0 or the exit code after the
+ * error (2 when it is not JSON). */
+int cli_backup_load(amlr_json **out, struct cli_ctx *ctx, const char *path);
+
 #endif

@@ -35,6 +35,10 @@ struct cli_ctx {
 	struct cli_auth *auth; /* cloud and credential, made by auth.c */
 	amlr_arm *arm; /* Resource Manager session, made by cli_arm() */
 	int progress_shown; /* a progress line is on stderr (session.c) */
+	/* set: cli_emit() hands its document here (a reference) instead of
+	 * printing it, for commands run in-process by others (cli_run()) */
+	amlr_json **capture;
+	amlr_error last_error; /* the last failure cli_fail() reported */
 };
 
 typedef int (*cli_cmd_fn)(int argc, char **argv, struct cli_ctx *ctx);
@@ -55,6 +59,22 @@ struct cmd_spec {
  */
 int cli_dispatch(struct cli_ctx *ctx, const char *path,
 		 const struct cmd_spec *verbs, int argc, char **argv);
+
+/*
+ * Run the command argv[0] (a noun) in-process, as main() would: a plan
+ * runs the very commands a user would type.  Set ctx->capture to take
+ * the command's result instead of its printing.  Returns the exit code.
+ */
+int cli_run(struct cli_ctx *ctx, int argc, char **argv);
+
+/*
+ * HTTP options as the user set them: --ca-bundle, and from the
+ * environment AMLR_HTTP_TIMEOUT (seconds per attempt), AMLR_HTTP_RETRIES
+ * (retries after the first try; 0 is not allowed: at least 1) and
+ * AMLR_HTTP_RETRY_DELAY_MS (the first backoff's ceiling).  For every
+ * client the CLI makes, blob clients included.
+ */
+void cli_http_opts(const struct cli_ctx *ctx, amlr_client_opts *o);
 
 /* The shared client, made on first use; NULL after printing an error. */
 amlr_client *cli_client(struct cli_ctx *ctx);
@@ -95,5 +115,10 @@ int cmd_rest(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_blob(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_login(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_account(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_retrain(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_endpoint(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_job(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_fleet(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_score(int argc, char **argv, struct cli_ctx *ctx);
 
 #endif

@@ -303,7 +303,7 @@ static int resolve(struct target *t, struct cli_ctx *ctx,
 	int rc = 0;
 
 	memset(t, 0, sizeof(*t));
-	opts.http.ca_bundle = ctx->ca_bundle;
+	cli_http_opts(ctx, &opts.http);
 	if ((v = cli_arg(args, "block-size")) &&
 	    parse_size(&opts.block_size, v) != 0)
 		return cli_usage_error(

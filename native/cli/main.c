@@ -17,8 +17,18 @@ static const struct cmd_spec nouns[] = {
 	  "Show the credentials, cloud and subscription in use" },
 	{ "blob", cmd_blob, 0,
 	  "Upload, download, list and share blobs in Azure Storage" },
+	{ "endpoint", cmd_endpoint, 0,
+	  "Manage classic web services' endpoints; swap in a new model" },
+	{ "fleet", cmd_fleet, 0,
+	  "Retrain and swap the models of many classic endpoints at once" },
+	{ "job", cmd_job, 0,
+	  "Run batch (BES) jobs: submit, start, status, wait, cancel, run" },
+	{ "retrain", cmd_retrain, 0,
+	  "Retrain and promote a model as a plan says, behind a gate" },
 	{ "rest", cmd_rest, 0,
 	  "Send one HTTP request through amlretrain's client" },
+	{ "score", cmd_score, 0,
+	  "Score CSV or JSON rows with a web service (request-response)" },
 	{ "version", cmd_version, 0, "Show version and library versions" },
 	{ "webservice", cmd_webservice, 0,
 	  "Manage Resource Manager web services; swap in a new model" },
@@ -61,13 +71,41 @@ static void trace_to_stderr(amlr_trace_kind kind, const char *text, size_t len,
 	}
 }
 
+/* A positive whole number from the environment, or @p dflt. */
+static long env_long(const char *name, long dflt, long max)
+{
+	const char *v = getenv(name);
+	char *end;
+	long n;
+
+	if (!v || !*v)
+		return dflt;
+	n = strtol(v, &end, 10);
+	return *end || n < 1 || n > max ? dflt : n;
+}
+
+void cli_http_opts(const struct cli_ctx *ctx, amlr_client_opts *o)
+{
+	o->ca_bundle = ctx->ca_bundle;
+	o->timeout_ms =
+		env_long("AMLR_HTTP_TIMEOUT", o->timeout_ms / 1000, 86400) *
+		1000;
+	o->retry.max_attempts =
+		(unsigned)env_long("AMLR_HTTP_RETRIES",
+				   (long)o->retry.max_attempts - 1, 20) +
+		1;
+	o->retry.base_delay_ms =
+		(unsigned)env_long("AMLR_HTTP_RETRY_DELAY_MS",
+				   (long)o->retry.base_delay_ms, 600000);
+}
+
 amlr_client *cli_client(struct cli_ctx *ctx)
 {
 	amlr_client_opts opts = AMLR_CLIENT_OPTS_INIT;
 
 	if (ctx->client)
 		return ctx->client;
-	opts.ca_bundle = ctx->ca_bundle;
+	cli_http_opts(ctx, &opts);
 	if (amlr_client_new(&ctx->client, &opts) != AMLR_OK) {
 		cli_failf(ctx, AMLR_EFAIL, "cannot set up the HTTP client");
 		return NULL;
@@ -96,6 +134,16 @@ int cli_dispatch(struct cli_ctx *ctx, const char *path,
 		if (strcmp(v->name, argv[1]) == 0)
 			return v->fn(argc - 1, argv + 1, ctx);
 	return cli_usage_error(ctx, &u, "unknown verb '%s'", argv[1]);
+}
+
+int cli_run(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const struct cmd_spec *n;
+
+	for (n = nouns; n->name; n++)
+		if (strcmp(n->name, argv[0]) == 0)
+			return n->fn(argc, argv, ctx);
+	return cli_failf(ctx, AMLR_EFAIL, "no command '%s'", argv[0]);
 }
 
 static void print_version(void)

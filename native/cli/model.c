@@ -51,16 +51,24 @@ static amlr_json *member_ci(const amlr_json *obj, const char *name)
 	return NULL;
 }
 
-/* BaseLocation + RelativeLocation + SasBlobToken of a job's output. */
-static int from_job(struct cli_model *m, struct cli_ctx *ctx, const char *path,
-		    const char *output)
+void cli_job_output_release(struct cli_job_output *o)
 {
-	amlr_buf text = AMLR_BUF_INIT, full = AMLR_BUF_INIT;
+	free(o->base);
+	free(o->relative);
+	amlr_secret_free(o->sas);
+	memset(o, 0, sizeof(*o));
+}
+
+int cli_model_job_output(struct cli_job_output *o, struct cli_ctx *ctx,
+			 const char *path, const char *output)
+{
+	amlr_buf text = AMLR_BUF_INIT;
 	amlr_error err = AMLR_ERROR_INIT;
 	amlr_json *job = NULL, *out;
 	const char *base, *rel, *sas;
 	int rc = 0;
 
+	memset(o, 0, sizeof(*o));
 	if (amlr_file_read(&text, &err, path, JOB_MAX) != AMLR_OK) {
 		rc = cli_fail(ctx, &err);
 		goto done;
@@ -74,27 +82,55 @@ static int from_job(struct cli_model *m, struct cli_ctx *ctx, const char *path,
 	base = amlr_json_str(member_ci(out, "BaseLocation"));
 	rel = amlr_json_str(member_ci(out, "RelativeLocation"));
 	sas = amlr_json_str(member_ci(out, "SasBlobToken"));
-	if (!base || !rel) {
+	if (!base || !rel || !*base || !*rel) {
 		rc = cli_failf(
 			ctx, AMLR_EINVAL,
 			"%s: no Results.%s.BaseLocation and RelativeLocation (is it a finished job's status?)",
 			path, output);
 		goto done;
 	}
-	if (amlr_buf_printf(&full, "%s%s%s%s", base,
+	if (!(o->base = strdup(base)) || !(o->relative = strdup(rel)) ||
+	    (sas && *sas && !(o->sas = strdup(sas))))
+		rc = cli_failf(ctx, AMLR_EFAIL, "out of memory");
+done:
+	if (rc)
+		cli_job_output_release(o);
+	amlr_json_free(job);
+	amlr_buf_release_secret(&text);
+	return rc;
+}
+
+int cli_model_from_parts(struct cli_model *m, struct cli_ctx *ctx,
+			 const char *base, const char *rel, const char *sas)
+{
+	amlr_buf full = AMLR_BUF_INIT;
+	int rc;
+
+	if (amlr_buf_printf(&full, "%s%s%s%s%s", base,
 			    base[0] && base[strlen(base) - 1] != '/' &&
 					    rel[0] != '/'
 				    ? "/"
 				    : "",
-			    rel, sas ? sas : "") != AMLR_OK) {
+			    rel, sas && *sas && *sas != '?' ? "?" : "",
+			    sas ? sas : "") != AMLR_OK)
 		rc = cli_failf(ctx, AMLR_EFAIL, "out of memory");
-		goto done;
-	}
-	rc = split(m, ctx, full.ptr);
-done:
-	amlr_json_free(job);
+	else
+		rc = split(m, ctx, full.ptr);
 	amlr_buf_release_secret(&full);
-	amlr_buf_release_secret(&text);
+	return rc;
+}
+
+/* BaseLocation + RelativeLocation + SasBlobToken of a job's output. */
+static int from_job(struct cli_model *m, struct cli_ctx *ctx, const char *path,
+		    const char *output)
+{
+	struct cli_job_output o;
+	int rc;
+
+	if ((rc = cli_model_job_output(&o, ctx, path, output)) != 0)
+		return rc;
+	rc = cli_model_from_parts(m, ctx, o.base, o.relative, o.sas);
+	cli_job_output_release(&o);
 	return rc;
 }
 
@@ -200,7 +236,7 @@ static amlr_blob *model_reader(char **container, char **name,
 
 	*rc = 0;
 	/* The same trust as every other request of the run. */
-	opts.http.ca_bundle = ctx->ca_bundle;
+	cli_http_opts(ctx, &opts.http);
 	if (m->sas) {
 		if (amlr_buf_printf(&full, "%s?%s", m->uri, m->sas) !=
 			    AMLR_OK ||
@@ -229,6 +265,64 @@ done:
 	amlr_connstr_free(cs);
 	amlr_buf_release_secret(&full);
 	return blob;
+}
+
+int cli_model_account_sas(char **sas_out, struct cli_ctx *ctx, const char *uri,
+			  const char *env_name, long ttl_s)
+{
+	amlr_blob_opts opts = AMLR_BLOB_OPTS_INIT;
+	amlr_error err = AMLR_ERROR_INIT;
+	amlr_connstr *cs = NULL;
+	amlr_blob *blob = NULL;
+	char *container = NULL, *name = NULL, *url = NULL, *q;
+	const char *env, *endpoint;
+	size_t n;
+	int rc = 0;
+
+	*sas_out = NULL;
+	if (!env_name)
+		env_name = "AZURE_STORAGE_CONNECTION_STRING";
+	env = getenv(env_name);
+	cli_http_opts(ctx, &opts.http);
+	if (!env || !*env || amlr_connstr_parse(&cs, &err, env) != AMLR_OK ||
+	    !amlr_connstr_key(cs) ||
+	    !(endpoint = amlr_connstr_blob_endpoint(cs)) ||
+	    !(n = strlen(endpoint)) || strncmp(uri, endpoint, n) != 0 ||
+	    !(uri[n] == '/' || endpoint[n - 1] == '/')) {
+		rc = cli_failf(
+			ctx, AMLR_EINVAL,
+			"no SAS for the model '%s': give one with --sas-token @FILE, or set %s to the connection string (with its account key) of its storage account",
+			uri, env_name);
+		goto done;
+	}
+	if (blob_path(&container, &name, uri + n) != 0) {
+		rc = cli_failf(ctx, AMLR_EINVAL, "the model '%s' names no blob",
+			       uri);
+		goto done;
+	}
+	if (amlr_blob_from_connstr(&blob, &err, cs, &opts) != AMLR_OK) {
+		rc = cli_failf(ctx, err.code ? err.code : AMLR_EFAIL,
+			       "the storage account: %s", err.message);
+		goto done;
+	}
+	/* Read-only, for the model's blob alone, short-lived. */
+	if (amlr_blob_sas_url(&url, blob, container, name, "r",
+			      time(NULL) + ttl_s) != AMLR_OK) {
+		err = *amlr_blob_error(blob);
+		rc = cli_failf(ctx, err.code ? err.code : AMLR_EFAIL,
+			       "cannot make a SAS for the model: %s",
+			       err.message);
+		goto done;
+	}
+	if (!(q = strchr(url, '?')) || !(*sas_out = strdup(q)))
+		rc = cli_failf(ctx, AMLR_EFAIL, "out of memory");
+done:
+	amlr_secret_free(url);
+	amlr_blob_free(blob);
+	amlr_connstr_free(cs);
+	free(container);
+	free(name);
+	return rc;
 }
 
 int cli_model_preflight(struct cli_ctx *ctx, const struct cli_usage *usage,

@@ -74,6 +74,42 @@ int cli_model_preflight(struct cli_ctx *ctx, const struct cli_usage *usage,
 			const struct cli_args *args,
 			const struct cli_model *model);
 
+/*
+ * A read-only SAS ("?sv=...", a secret: amlr_secret_free()) for the model
+ * blob at @p uri, valid @p ttl_s seconds, signed with the account key of
+ * the connection string in environment variable @p env_name (NULL:
+ * AZURE_STORAGE_CONNECTION_STRING) when that is the model's account; exit
+ * 2 saying what is needed otherwise.  Returns 0 or the exit code after
+ * printing the error.
+ */
+int cli_model_account_sas(char **sas_out, struct cli_ctx *ctx, const char *uri,
+			  const char *env_name, long ttl_s);
+
 void cli_model_release(struct cli_model *model);
+
+/* A batch job's output: where its blob is, and the SAS (a secret). */
+struct cli_job_output {
+	char *base; /* BaseLocation, "https://acct.blob.../" */
+	char *relative; /* RelativeLocation, "container/x.ilearner" */
+	char *sas; /* SasBlobToken ("?sv=..."), or NULL */
+};
+
+/*
+ * Output @p output (matched case-insensitively) of the job status JSON in
+ * file @p path ('-': stdin).  Returns 0, or the exit code after printing
+ * the error (exit 2 when the output has no locations).
+ */
+int cli_model_job_output(struct cli_job_output *out, struct cli_ctx *ctx,
+			 const char *path, const char *output);
+
+void cli_job_output_release(struct cli_job_output *o);
+
+/*
+ * The model at BaseLocation @p base + RelativeLocation @p rel, with the
+ * SAS @p sas (with or without '?', or NULL), checked as --model-uri is.
+ * Returns 0, or the exit code after printing the error.
+ */
+int cli_model_from_parts(struct cli_model *out, struct cli_ctx *ctx,
+			 const char *base, const char *rel, const char *sas);
 
 #endif

@@ -172,6 +172,11 @@ int cli_emit(struct cli_ctx *ctx, const amlr_json *doc)
 	amlr_buf text = AMLR_BUF_INIT;
 	amlr_code rc = AMLR_OK;
 
+	if (ctx->capture) {
+		amlr_json_free(*ctx->capture);
+		*ctx->capture = amlr_json_ref((amlr_json *)doc);
+		return AMLR_OK;
+	}
 	if (ctx->output == CLI_OUT_JSON) {
 		if (amlr_json_serialize(&text, doc,
 					isatty(STDOUT_FILENO) ? AMLR_JSON_PRETTY
@@ -250,6 +255,8 @@ int cli_fail(struct cli_ctx *ctx, const amlr_error *err)
 {
 	amlr_code code = err->code ? err->code : AMLR_EFAIL;
 
+	if (err != &ctx->last_error)
+		ctx->last_error = *err;
 	if (ctx->errfmt == CLI_ERR_JSON)
 		print_json_error(err);
 	else

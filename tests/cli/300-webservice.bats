@@ -322,9 +322,9 @@ model_uri() {
   local secret
   secret="$(jq -r '.servicePrincipals[] | select(.displayName == "amlretrain-no-access")
     | .secrets[0] | if type == "object" then (.value // .secret) else . end' \
-    "${AMLR_ROOT}/manifests/emulator/default-seed.json")"
+    "${AMLR_ROOT}/manifests/emulator/demo.json")"
   AZURE_CLIENT_ID="$(jq -r '.servicePrincipals[] | select(.displayName == "amlretrain-no-access") | .clientId' \
-    "${AMLR_ROOT}/manifests/emulator/default-seed.json")" \
+    "${AMLR_ROOT}/manifests/emulator/demo.json")" \
     AZURE_CLIENT_SECRET="${secret}" \
     run -3 --separate-stderr amlretrain --error-format json webservice list
   jq -e '.error.httpStatus == 403 and .error.code == "AuthorizationFailed"' \

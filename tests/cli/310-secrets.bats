@@ -80,3 +80,80 @@ record() {
   run -0 find "${AMLR_BACKUP_DIR}" -type f ! -perm 600
   assert_output ''
 }
+
+# Every command line of every amlretrain process, sampled from /proc while
+# $@ runs -- and, exactly, from a stand-in first on PATH that notes its
+# arguments and runs the real binary (a sample can miss a short run).
+with_cmdlines() {
+  local seen="${BATS_TEST_TMPDIR}/cmdlines" sampler shim
+  shim="${BATS_TEST_TMPDIR}/shim"
+  if [[ ! -x "${shim}/amlretrain" ]]; then
+    mkdir -p "${shim}"
+    printf '#!/bin/sh\nprintf "%%s\\n" "$*" >>"%s"\nexec "%s" "$@"\n' \
+      "${seen}" "$(command -v amlretrain)" >"${shim}/amlretrain"
+    chmod +x "${shim}/amlretrain"
+    PATH="${shim}:${PATH}"
+  fi
+  (while :; do
+    for p in /proc/[0-9]*; do
+      [[ "$(cat "${p}/comm" 2>/dev/null)" == amlretrain* ]] &&
+        tr '\0' ' ' <"${p}/cmdline" 2>/dev/null && echo
+    done
+    sleep 0.01
+  done) >>"${seen}" 2>/dev/null &
+  sampler=$!
+  "$@"
+  local rc=$?
+  kill "${sampler}" 2>/dev/null
+  wait "${sampler}" 2>/dev/null || true
+  return "${rc}"
+}
+
+@test "the classic path, batch jobs, scoring and plans keep their secrets too, on every command line" {
+  local out="${BATS_TEST_TMPDIR}/all-output" job="${BATS_TEST_TMPDIR}/job.json"
+  local key_file="${BATS_TEST_TMPDIR}/train.key" s sig ep_key report
+  export AMLR_WEBSERVICE_ID="${AMLR_PREDICTIVE_WEBSERVICE_ID}"
+  printf '%s' "${AMLR_TRAINING_ENDPOINT_API_KEY}" >"${key_file}"
+  with_cmdlines record blob upload -c canary -n census-b.csv \
+    -f "${AMLR_DATA_DIR}/census-b.csv" --create-container
+  # The job's status (stdout) carries its outputs' read SAS: that is what
+  # set-model --from-job reads, so it goes to a file, not to the log;
+  # its --debug trace (stderr) is checked with the rest.
+  with_cmdlines amlretrain --debug job run \
+    --api-location "${AMLR_TRAINING_ENDPOINT_API_LOCATION}" \
+    --api-key-file "${key_file}" --input input1=canary/census-b.csv \
+    --output output1=canary/model.ilearner --output output2=canary/ev.csv \
+    >"${job}" 2>>"${out}"
+  sig="$(jq -r '.Results.output1.SasBlobToken' "${job}" |
+    sed -n 's/.*[?&]sig=\([^&]*\).*/\1/p')"
+  with_cmdlines record endpoint add -n canary-ep
+  with_cmdlines record endpoint set-model -n canary-ep --from-job "${job}"
+  with_cmdlines record endpoint get -n canary-ep
+  ep_key="$(amlretrain endpoint get -n canary-ep --show-keys | jq -r .PrimaryKey)"
+  printf '%s' "${ep_key}" >"${BATS_TEST_TMPDIR}/ep.key"
+  head -n 4 "${AMLR_DATA_DIR}/census-b.csv" | cut -d, -f1-14 \
+    >"${BATS_TEST_TMPDIR}/rows.csv"
+  with_cmdlines record score --api-key-file "${BATS_TEST_TMPDIR}/ep.key" \
+    --api-location "$(amlretrain endpoint get -n canary-ep | jq -r .ApiLocation)" \
+    --input "${BATS_TEST_TMPDIR}/rows.csv"
+  with_cmdlines record endpoint rollback -n canary-ep
+  report="${BATS_TEST_TMPDIR}/report.json"
+  with_cmdlines record retrain --report "${report}" \
+    --plan "${BATS_TEST_DIRNAME}/../../manifests/plans/census-classic.json"
+
+  [[ -n "${sig}" && -n "${ep_key}" && -n "${AMLR_WORKSPACE_TOKEN}" ]]
+  # the job status file holds the SAS by design; nothing else may
+  for s in "${AMLR_TRAINING_ENDPOINT_API_KEY}" "${AMLR_WORKSPACE_TOKEN}" \
+    "${ep_key}" "${sig}" "${AZURE_CLIENT_SECRET}" \
+    "$(sed -n 's/.*AccountKey=\([^;]*\).*/\1/p' \
+      <<<"${AZURE_STORAGE_CONNECTION_STRING}")"; do
+    run ! grep -rqF -- "${s}" "${out}" "${AMLR_BACKUP_DIR}" "${report}" \
+      "${BATS_TEST_TMPDIR}/cmdlines" "${EMU_STDERR}" \
+      "${BATS_FILE_TMPDIR}/access.log"
+  done
+  # the sampler did see the commands
+  run grep -c 'amlretrain' "${BATS_TEST_TMPDIR}/cmdlines"
+  assert [ "${output}" -gt 0 ]
+  run -0 find "${AMLR_BACKUP_DIR}" -type f ! -perm 600
+  assert_output ''
+}
