@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# Module manifest of AmlRetrain: the Az.MachineLearning cmdlets over amlretrain.
+# Module manifest of AmlRetrain: the Az.MachineLearning and azuremlps cmdlets over amlretrain.
 @{
     RootModule           = 'AmlRetrain.psm1'
     ModuleVersion        = '0.1.0'
@@ -7,21 +7,31 @@
     Author               = 'amlretrain contributors'
     CompanyName          = 'amlretrain'
     Copyright            = '(c) amlretrain contributors. MIT License.'
-    Description          = 'Retrain Azure Machine Learning Studio web services and swap the new model in safely: the Az.MachineLearning web service cmdlets (same names, parameters and objects, so the documented retraining script runs unchanged), fast to import, with terminating errors that carry the service''s code and request id. Runs the amlretrain command-line tool.'
+    Description          = 'Retrain Azure Machine Learning Studio web services and swap the new model in safely: the Az.MachineLearning web service cmdlets and azuremlps''s classic web service cmdlets (same names, parameters and objects, so the documented retraining scripts run unchanged), gated retraining plans and fleets of endpoints, fast to import, with terminating errors that carry the service''s code and request id. Runs the amlretrain command-line tool.'
     PowerShellVersion    = '7.2'
     CompatiblePSEditions = @('Core')
     FunctionsToExport    = @(
+        'Add-AmlWebServiceEndpoint'
         'Add-AzMlWebServiceRegionalProperty'
         'Connect-AmlAccount'
         'Disconnect-AmlAccount'
         'Export-AzMlWebService'
+        'Get-AmlWebService'
+        'Get-AmlWebServiceEndpoint'
         'Get-AzMlWebService'
         'Get-AzMlWebServiceKey'
         'Import-AzMlWebService'
+        'Invoke-AmlFleet'
+        'Invoke-AmlRetraining'
+        'Invoke-AmlWebServiceBESEndpoint'
+        'Invoke-AmlWebServiceRRSEndpoint'
         'New-AzMlWebService'
+        'Remove-AmlWebServiceEndpoint'
         'Remove-AzMlWebService'
         'Restore-AzMlWebService'
+        'Set-AmlWebServiceEndpointResource'
         'Set-AzMlWebServiceModel'
+        'Update-AmlWebServiceEndpoint'
         'Update-AzMlWebService'
     )
     CmdletsToExport      = @()
@@ -34,6 +44,8 @@
         'Get-AzureRmMlWebServiceKeys'
         'Import-AzureRmMlWebService'
         'New-AzureRmMlWebService'
+        'Patch-AmlWebServiceEndpoint'
+        'Refresh-AmlWebServiceEndpoint'
         'Remove-AzureRmMlWebService'
         'Update-AzureRmMlWebService'
     )

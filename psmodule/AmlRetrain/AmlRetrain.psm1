@@ -6,11 +6,17 @@ if ($env:AMLR_PS_STRICT) {
     Set-StrictMode -Version Latest
 }
 
-# The files are read as text and run as one script block: one parse
-# instead of one per file, which is most of the import time
-# (PSFramework's Import-ModuleFile does the same per file).  Set
-# AMLR_PS_DOTSOURCE to dot-source them one by one instead, so that errors
-# and the debugger show the files' own names and lines.
+# <loader>
+# psmodule/build-package.sh replaces this block, its two marker lines
+# included, with the functions of Private/ and Public/ themselves: the
+# packaged (installed) module is this one file, whose import is about
+# half as long as reading 30 files here (each .NET call a script makes
+# costs its first time).
+# Here, in the source tree, the files are read as text and run as one
+# script block: one parse instead of one per file (PSFramework's
+# Import-ModuleFile does the same per file).  Set AMLR_PS_DOTSOURCE to
+# dot-source them one by one instead, so that errors and the debugger
+# show the files' own names and lines.
 $source = [System.Text.StringBuilder]::new()
 foreach ($folder in 'Private', 'Public') {
     foreach ($file in [System.IO.Directory]::GetFiles("$PSScriptRoot/$folder", '*.ps1')) {
@@ -27,6 +33,7 @@ if ($source.Length -gt 0) {
 # Not Remove-Variable: a first cmdlet call costs more than the rest of the
 # import (these module variables are not exported anyway).
 $source = $null
+# </loader>
 
 # Find-AmlrExe ($env:AMLR_EXE, beside the module, then PATH) runs at the
 # first call of Invoke-AmlrNative, not here: import time matters.
@@ -36,6 +43,9 @@ $script:AmlrModuleBase = $PSScriptRoot
 # AmlRetrain.Format.ps1xml: loaded by Invoke-AmlrNative with the first
 # object it returns, not here (see there).
 $script:AmlrFormatsLoaded = $false
+
+# The exit code of the last amlretrain run (Invoke-AmlrNative).
+$script:AmlrLastExitCode = $null
 
 # Set by Connect-AmlAccount: the credentials and settings handed to every
 # amlretrain run through its environment (never its command line).

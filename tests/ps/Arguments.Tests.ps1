@@ -140,6 +140,31 @@ Describe 'AmlRetrain through an echo stand-in' {
             }
         }
 
+        It 'finds the amlretrain of the tree make install put the module in' {
+            $module = Get-Module AmlRetrain
+            $root = "$TestDrive/prefix"
+            $base = "$root/share/amlretrain/powershell/AmlRetrain"
+            $other = "$TestDrive/other/lib/amlretrain/powershell/AmlRetrain"
+            $null = New-Item -ItemType Directory -Force -Path $base, "$root/bin", $other, "$TestDrive/other/bin"
+            Copy-Item -Path $env:AMLR_EXE -Destination "$root/bin/amlretrain"
+            Copy-Item -Path $env:AMLR_EXE -Destination "$TestDrive/other/bin/amlretrain"
+            $savedExe = $env:AMLR_EXE
+            $savedPath = $env:PATH
+            try {
+                $env:AMLR_EXE = $null
+                $env:PATH = "$TestDrive/empty"
+                & $module { Find-AmlrExe -ModuleBase $args[0] } $base | Should -Be "$root/bin/amlretrain"
+                # Only that layout: <prefix>/share/amlretrain/powershell/AmlRetrain.
+                & $module { Find-AmlrExe -ModuleBase $args[0] } $other | Should -BeNullOrEmpty
+                # AMLR_EXE still comes first.
+                $env:AMLR_EXE = $savedExe
+                & $module { Find-AmlrExe -ModuleBase $args[0] } $base | Should -Be $savedExe
+            } finally {
+                $env:AMLR_EXE = $savedExe
+                $env:PATH = $savedPath
+            }
+        }
+
         It 'every command that changes something changes nothing under -WhatIf' {
             $ws = Import-AzMlWebService -InputFile $Resource
             Remove-Item $env:ECHO_LOG

@@ -105,8 +105,9 @@ function New-EchoExe {
     # A stand-in for amlretrain (after Crescendo's EchoTool): appends one
     # JSON line per run to $env:ECHO_LOG with its argv, every AZURE_* and
     # AMLR_* variable of its environment, what its standard input is, and
-    # the mode and content of the files named by --file=, --model-uri=@ and
-    # --backup=; then prints $env:ECHO_STDERR to stderr and the file
+    # the mode and content of the files named by --file=, --model-uri=@,
+    # --sas-token=@, --from-job=, --input= and the sas:FILE of --input= and
+    # --output=; then prints $env:ECHO_STDERR to stderr and the file
     # $env:ECHO_STDOUT (default: {}) to stdout, and exits $env:ECHO_EXIT.
     param([Parameter(Mandatory)] [string] $Directory)
     $path = "$Directory/echo-amlretrain"
@@ -120,6 +121,10 @@ for arg in "$@"; do
   case "${arg}" in
     --file=*) f="${arg#--file=}" ;;
     --model-uri=@*) f="${arg#--model-uri=@}" ;;
+    --sas-token=@*) f="${arg#--sas-token=@}" ;;
+    --from-job=*) f="${arg#--from-job=}" ;;
+    --input=*=sas:* | --output=*=sas:*) f="${arg#*=sas:}" ;;
+    --input=*) f="${arg#--input=}" ;;
     *) continue ;;
   esac
   if [[ -f "${f}" ]]; then

@@ -182,6 +182,36 @@ Describe 'commands' {
         (Get-ChildItem -Path $ModuleRoot -Directory).Name | Sort-Object | Should -Be @('en-US', 'Private', 'Public')
     }
 
+    It 'the packaged module (psmodule/build-package.sh) is one psm1 with the same commands, help and behaviour' {
+        $null = & "$RepoRoot/psmodule/build-package.sh" "$TestDrive/package"
+        $LASTEXITCODE | Should -Be 0
+        $root = "$TestDrive/package/AmlRetrain"
+        (Get-ChildItem -Path $root -Recurse -File).Name | Sort-Object |
+            Should -Be @('about_AmlRetrain.help.txt', 'AmlRetrain.Format.ps1xml', 'AmlRetrain.psd1', 'AmlRetrain.psm1')
+        $text = [System.IO.File]::ReadAllText("$root/AmlRetrain.psm1")
+        $text | Should -Not -Match '<loader>|GetFiles'
+        $functions = @($PublicFiles) + @($PrivateFiles) | ForEach-Object { $_.BaseName }
+        foreach ($name in $functions) {
+            $text | Should -Match "(?m)^function $name \{" -Because "$name is in the package"
+        }
+        try {
+            Remove-Module AmlRetrain -Force
+            $packaged = Import-Module "$root/AmlRetrain.psd1" -PassThru -Force -WarningVariable warnings
+            $warnings | Should -BeNullOrEmpty
+            ($packaged.ExportedFunctions.Keys | Sort-Object) | Should -Be (@($Manifest.FunctionsToExport) | Sort-Object)
+            ($packaged.ExportedAliases.Keys | Sort-Object) | Should -Be (@($Manifest.AliasesToExport) | Sort-Object)
+            @((Get-Help Set-AmlWebServiceEndpointResource -Full).Examples.Example).Count | Should -BeGreaterThan 0
+            $env:ECHO_STDOUT = $Fixture
+            $env:ECHO_EXIT = 0
+            Remove-Item -Force -ErrorAction Ignore $env:ECHO_LOG
+            (Get-AzMlWebService -Name 'ws' -ResourceGroupName 'rg').PSObject.TypeNames[0] | Should -Be 'AmlRetrain.WebService'
+            (Get-EchoCall)[0].argv | Should -Be @('--error-format', 'json', 'webservice', 'get', '--name=ws', '--resource-group=rg')
+        } finally {
+            Remove-Module AmlRetrain -Force -ErrorAction Ignore
+            Import-Module $ModulePath -Force
+        }
+    }
+
     It 'Import-Module -Prefix gives prefixed names, for use beside Microsoft''s module' {
         $prefixed = Import-Module $ModulePath -Prefix Amlr -PassThru -Force
         try {

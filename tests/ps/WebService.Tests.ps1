@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # The Resource Manager cmdlets end to end against a freshly started
 # emulator: the documented retraining script (../shared/reference/notes/
-# azure-powershell-ml.md section 11, issue 8) as written, and each cmdlet's
+# azure-powershell-ml.md section 11, issue 8) as written, the predictive
+# service then scoring with the new model (RRS before and after), and each cmdlet's
 # success, error (not found, credentials, read-only 409, operation Failed),
 # -WhatIf and pipeline paths.
 
@@ -86,6 +87,43 @@ Describe 'the documented retraining script' {
         Get-ModelUri -Name $name | Should -Be $model.Uri
         (Get-AzMlWebService -ResourceGroupName $Rg -Name $name).Properties.Title |
             Should -Be 'Retrain Sample [Predictive Exp.]'
+    }
+
+    It 'runs as written on the census predictive service, which then scores with the new model (issue 8)' {
+        $name = $env:AMLR_PREDICTIVE_NAME
+        $rg = $Rg
+        $file = "$TestDrive/census_export.json"
+        $rows = "$TestDrive/rows.csv"
+        [System.IO.File]::WriteAllLines($rows, @(Get-Content -TotalCount 6 "$env:AMLR_DATA_DIR/census-b-holdout.csv"))
+        $api = (Get-AzMlWebService -Name $name -ResourceGroupName $rg).Properties.SwaggerLocation -replace '/swagger\.json$', ''
+        $key = (Get-AzMlWebServiceKey -Name $name -ResourceGroupName $rg).Primary
+        $before = Invoke-AmlWebServiceRRSEndpoint -ApiLocation $api -ApiKey $key -InputFile $rows
+        # Retrain on the drifted data with the training web service's BES.
+        $job = Invoke-AmlWebServiceBESEndpoint -ApiLocation $env:AMLR_TRAINING_API_LOCATION -ApiKey $env:AMLR_TRAINING_API_KEY `
+            -Input @{ input1 = "@$env:AMLR_DATA_DIR/census-b.csv" } -Output @{ output1 = 'models/census-retrained.ilearner' }
+        $job.StatusCode | Should -Be 'Finished'
+        $newModel = $job.Results['output1']['BaseLocation'] + $job.Results['output1']['RelativeLocation']
+
+        $wsd = Get-AzureRmMlWebService -Name $name -ResourceGroupName $rg
+        Export-AzureRmMlWebService -WebService $wsd -OutputFile $file
+        # edit properties.assets.<id>.locationInfo.uri to the new .ilearner
+        $old = ($wsd.Properties.Assets.Values | Where-Object { $_['name'] -like '*`[trained model`]' }).LocationInfo.Uri
+        [System.IO.File]::WriteAllText($file, [System.IO.File]::ReadAllText($file).Replace($old, $newModel))
+        $wsd = Import-AzureRmMlWebService -InputFile $file
+        Update-AzureRmMlWebService -Name $name -ResourceGroupName $rg -ServiceUpdates $wsd
+
+        $after = Invoke-AmlWebServiceRRSEndpoint -ApiLocation $api -ApiKey $key -InputFile $rows
+        $scores = {
+            param($Reply)
+            $table = $Reply.Results['output1']['value']
+            $column = [array]::IndexOf([string[]]$table['ColumnNames'], 'Scored Probabilities')
+            , @($table['Values'] | ForEach-Object { [double]$_[$column] })
+        }
+        (& $scores $before).Count | Should -Be 5
+        (& $scores $after).Count | Should -Be 5
+        (& $scores $after) | Should -Not -Be (& $scores $before)
+        ((Get-AzMlWebService -Name $name -ResourceGroupName $rg).Properties.Assets.Values |
+            Where-Object { $_['name'] -like '*`[trained model`]' }).LocationInfo.Uri | Should -Be $newModel
     }
 
     It 'runs as written with the Az names (notes section 11)' {

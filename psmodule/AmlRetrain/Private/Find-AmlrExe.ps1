@@ -7,7 +7,9 @@ function Find-AmlrExe {
     The path of the amlretrain binary, or $null when there is none.
     .DESCRIPTION
     In this order: $env:AMLR_EXE; amlretrain beside the module or in its
-    bin/ folder (the installed layout); amlretrain on PATH.
+    bin/ folder; the bin/ of the tree `make install` put the module in
+    (<prefix>/share/amlretrain/powershell/AmlRetrain with
+    <prefix>/bin/amlretrain); amlretrain on PATH.
     #>
     [CmdletBinding()]
     [OutputType([string])]
@@ -19,7 +21,13 @@ function Find-AmlrExe {
         return $env:AMLR_EXE
     }
     $name = if ($IsWindows) { 'amlretrain.exe' } else { 'amlretrain' }
-    foreach ($candidate in "$ModuleBase/$name", "$ModuleBase/bin/$name") {
+    $candidates = @("$ModuleBase/$name", "$ModuleBase/bin/$name")
+    $installed = [System.IO.DirectoryInfo]::new($ModuleBase)
+    if ($installed.Parent.Name -eq 'powershell' -and $installed.Parent.Parent.Name -eq 'amlretrain' -and
+        $installed.Parent.Parent.Parent.Name -eq 'share') {
+        $candidates += [System.IO.Path]::Combine($installed.Parent.Parent.Parent.Parent.FullName, 'bin', $name)
+    }
+    foreach ($candidate in $candidates) {
         if ([System.IO.File]::Exists($candidate)) {
             return $candidate
         }

@@ -16,8 +16,13 @@ function Invoke-AmlrNative {
     ErrorRecord (ConvertTo-AmlrErrorRecord): terminating, or with -PerItem
     for an item that came from the pipeline, a non-terminating error unless
     the failure makes the rest meaningless (credentials, network,
-    throttling).  "amlretrain: warning: ..." lines become warnings, other
-    messages verbose output, the --debug trace (added under -Debug; the
+    throttling).  Exit codes listed in -NonTerminating (a failed job, a
+    fleet with failed targets) are non-terminating errors whatever the
+    input, and what amlretrain printed is still returned.  Exit codes
+    listed in -AllowExitCode are no error at all: the caller reads the
+    code in $script:AmlrLastExitCode (set by every run) and decides.
+    "amlretrain: warning: ..." lines become warnings, other messages
+    verbose output, the --debug trace (added under -Debug; the
     tool redacts secrets) debug output.
     #>
     [CmdletBinding()]
@@ -29,6 +34,8 @@ function Invoke-AmlrNative {
         [object] $Target,
         [string] $Activity,
         [switch] $PerItem,
+        [int[]] $NonTerminating = @(),
+        [int[]] $AllowExitCode = @(),
         [switch] $Raw
     )
 
@@ -131,14 +138,18 @@ function Invoke-AmlrNative {
             Write-Debug $line
         }
     }
-    if ($code -ne 0) {
+    $script:AmlrLastExitCode = $code
+    if ($code -ne 0 -and $code -notin $AllowExitCode) {
         $record = ConvertTo-AmlrErrorRecord -ExitCode $code -Stderr $err -Target $Target
         $fatal = $code -in 3, 6, 7
-        if ($PerItem -and -not $fatal -and $Caller.MyInvocation.ExpectingInput) {
+        if ($code -in $NonTerminating) {
+            $Caller.WriteError($record)
+        } elseif ($PerItem -and -not $fatal -and $Caller.MyInvocation.ExpectingInput) {
             $Caller.WriteError($record)
             return
+        } else {
+            $Caller.ThrowTerminatingError($record)
         }
-        $Caller.ThrowTerminatingError($record)
     }
     if ($out.Count -eq 0) {
         return
@@ -151,7 +162,9 @@ function Invoke-AmlrNative {
         # The views load with the first object rather than at import
         # (FormatsToProcess): Update-FormatData rebuilds the session's
         # whole format table, the largest part of the import time.
-        Update-FormatData -PrependPath ([System.IO.Path]::Combine($script:AmlrModuleBase, 'AmlRetrain.Format.ps1xml'))
+        # Not subject to the caller's -WhatIf or -Confirm: nothing changes.
+        Update-FormatData -PrependPath ([System.IO.Path]::Combine($script:AmlrModuleBase, 'AmlRetrain.Format.ps1xml')) `
+            -WhatIf:$false -Confirm:$false
         $script:AmlrFormatsLoaded = $true
     }
     ConvertFrom-AmlrJson -Json $text -TypeName $TypeName
