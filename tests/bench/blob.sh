@@ -92,6 +92,13 @@ main() {
   printf '%-22s %7s/s %7s/s %8s %9s KiB\n' download "${down_amlr}M" \
     "${down_curl}M" \
     "$(awk -v a="${down_amlr}" -v b="${down_curl}" 'BEGIN { printf "%.2f", a / b }')" "${rss_down}"
+  # The rows of docs/BENCHMARKS.md (tests/bench/report).
+  printf 'BENCH|blob upload, %s MiB|%s MiB/s (peak RSS %s MiB)|%s MiB/s (curl)|%s|>= 0.8x curl, RSS < 64 MiB\n' \
+    "${MIB}" "${up_amlr}" "$((rss_up / 1024))" "${up_curl}" \
+    "$(awk -v a="${up_amlr}" -v b="${up_curl}" 'BEGIN { printf "%.2f", a / b }')"
+  printf 'BENCH|blob download, %s MiB|%s MiB/s (peak RSS %s MiB)|%s MiB/s (curl)|%s|>= 0.8x curl, RSS < 64 MiB\n' \
+    "${MIB}" "${down_amlr}" "$((rss_down / 1024))" "${down_curl}" \
+    "$(awk -v a="${down_amlr}" -v b="${down_curl}" 'BEGIN { printf "%.2f", a / b }')"
 }
 
 main "$@"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # What Import-Module AmlRetrain adds to a bare pwsh start: the median of 5
 # `pwsh -NoProfile -Command exit` beside the median of 5 with the import
-# (issue 8: at most 150 ms more), wall-clock and CPU time, runs interleaved.
-# For scale, also the import of an empty module (a manifest and one
-# function): what any module costs in that pwsh.
+# (issue 8: at most 150 ms more), wall-clock and CPU time, runs interleaved:
+# the packaged module (psmodule/build-package.sh: one AmlRetrain.psm1, the
+# form to install) and the source tree's (one file per function).  For scale, also the import of an empty module (a manifest
+# and one function): what any module costs in that pwsh.
 # Usage: ps-import.sh [RUNS]   (default 5)
 set -o errexit -o nounset -o pipefail
 shopt -s inherit_errexit
@@ -13,7 +14,7 @@ readonly SCRIPT_DIR
 ROOT="$(cd "${SCRIPT_DIR}/../.." && pwd)"
 readonly ROOT
 readonly RUNS="${1:-5}"
-readonly MODULE="${ROOT}/psmodule/AmlRetrain/AmlRetrain.psd1"
+readonly SOURCE_MODULE="${ROOT}/psmodule/AmlRetrain/AmlRetrain.psd1"
 
 # Runs a command; prints "WALL_MS CPU_MS" (CPU: user + system, GNU time).
 measure() {
@@ -41,25 +42,33 @@ main() {
   trap "rm -rf -- '${tmp}'" EXIT
   export POWERSHELL_TELEMETRY_OPTOUT=1 POWERSHELL_UPDATECHECK=Off
   mkdir -p "${tmp}/Empty"
+  "${ROOT}/psmodule/build-package.sh" "${tmp}/package"
+  local module="${tmp}/package/AmlRetrain/AmlRetrain.psd1"
   printf '%s\n' "@{ RootModule = 'Empty.psm1'; ModuleVersion = '1.0'" \
     "FunctionsToExport = @('Get-Empty'); CmdletsToExport = @()" \
     'VariablesToExport = @(); AliasesToExport = @() }' >"${tmp}/Empty/Empty.psd1"
   echo 'function Get-Empty { }' >"${tmp}/Empty/Empty.psm1"
   # A first start of each warms the disk cache and pwsh's own caches.
   "${pwsh}" -NoProfile -NonInteractive -Command exit
-  "${pwsh}" -NoProfile -NonInteractive -Command "Import-Module '${MODULE}'"
+  "${pwsh}" -NoProfile -NonInteractive -Command "Import-Module '${module}'"
+  "${pwsh}" -NoProfile -NonInteractive -Command "Import-Module '${SOURCE_MODULE}'"
   for ((i = 0; i < RUNS; i++)); do
     measure "${pwsh}" -NoProfile -NonInteractive -Command exit >>"${tmp}/bare"
     measure "${pwsh}" -NoProfile -NonInteractive \
-      -Command "Import-Module '${MODULE}'" >>"${tmp}/import"
+      -Command "Import-Module '${module}'" >>"${tmp}/import"
+    measure "${pwsh}" -NoProfile -NonInteractive \
+      -Command "Import-Module '${SOURCE_MODULE}'" >>"${tmp}/source"
     measure "${pwsh}" -NoProfile -NonInteractive \
       -Command "Import-Module '${tmp}/Empty/Empty.psd1'" >>"${tmp}/empty"
   done
   local bare_wall bare_cpu import_wall import_cpu empty_wall empty_cpu version
+  local source_wall source_cpu
   bare_wall="$(cut -d' ' -f1 "${tmp}/bare" | median)"
   bare_cpu="$(cut -d' ' -f2 "${tmp}/bare" | median)"
   import_wall="$(cut -d' ' -f1 "${tmp}/import" | median)"
   import_cpu="$(cut -d' ' -f2 "${tmp}/import" | median)"
+  source_wall="$(cut -d' ' -f1 "${tmp}/source" | median)"
+  source_cpu="$(cut -d' ' -f2 "${tmp}/source" | median)"
   empty_wall="$(cut -d' ' -f1 "${tmp}/empty" | median)"
   empty_cpu="$(cut -d' ' -f2 "${tmp}/empty" | median)"
   # shellcheck disable=SC2016 # PowerShell code
@@ -69,6 +78,8 @@ main() {
   printf '%-40s %10d %10d\n' '... Import-Module AmlRetrain' "${import_wall}" "${import_cpu}"
   printf '%-40s %10d %10d   (budget: 150 ms)\n' 'added by the import' \
     "$((import_wall - bare_wall))" "$((import_cpu - bare_cpu))"
+  printf '%-40s %10d %10d\n' 'added by the source tree'\''s import' \
+    "$((source_wall - bare_wall))" "$((source_cpu - bare_cpu))"
   printf '%-40s %10d %10d\n' 'added by an empty module (scale)' \
     "$((empty_wall - bare_wall))" "$((empty_cpu - bare_cpu))"
 }
