@@ -6,10 +6,22 @@
 #   make deps       install missing Debian packages
 #   make V=1        show the commands
 
+# make install: PREFIX, DESTDIR and each directory below may be set (the
+# GNU lower-case names work too).
 prefix ?= /usr/local
-bindir ?= $(prefix)/bin
-libdir ?= $(prefix)/lib
-includedir ?= $(prefix)/include
+PREFIX ?= $(prefix)
+bindir ?= $(PREFIX)/bin
+libdir ?= $(PREFIX)/lib
+includedir ?= $(PREFIX)/include
+datadir ?= $(PREFIX)/share
+mandir ?= $(DATADIR)/man
+BINDIR ?= $(bindir)
+LIBDIR ?= $(libdir)
+INCLUDEDIR ?= $(includedir)
+DATADIR ?= $(datadir)
+MANDIR ?= $(mandir)
+DESTDIR ?=
+INSTALL ?= install
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -35,6 +47,15 @@ ifeq ($(SAN),1)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 override CFLAGS += $(SANFLAGS) -O1
+override LDFLAGS += $(SANFLAGS)
+endif
+# The fuzzing build (make fuzz-build, tests/fuzz): clang, every object
+# instrumented for libFuzzer; the harnesses link -fsanitize=fuzzer.
+ifeq ($(SAN),fuzz)
+override CC := clang
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+override CFLAGS += $(SANFLAGS) -fsanitize=fuzzer-no-link -O1
 override LDFLAGS += $(SANFLAGS)
 endif
 
@@ -75,15 +96,18 @@ EMU := $(BUILD)/bin/amlretrain-emulator
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,\
 	$(wildcard tests/unit/test_*.c))
 
-C_SOURCES = $(shell find native tests/unit -name '*.[ch]' | sort)
-SHELL_FILES = .ci/run $(filter-out scripts/lib,$(wildcard scripts/*)) \
+C_SOURCES = $(shell find native tests/unit tests/fuzz -name '*.[ch]' | sort)
+SHELL_FILES = .ci/run \
+	$(filter-out scripts/lib scripts/completion,$(wildcard scripts/*)) \
+	$(wildcard scripts/completion/*.bash) \
 	$(wildcard scripts/lib/*.sh) \
 	$(wildcard tests/test_helper/*) $(wildcard tests/*/*.bats) \
-	tests/bench/run $(wildcard tests/bench/*.sh) \
+	tests/bench/run tests/bench/report $(wildcard tests/bench/*.sh) \
+	tests/fuzz/run tests/faults/run psmodule/build-package.sh \
 	tests/interop/install-tools $(wildcard tests/interop/*.bash)
 
 .PHONY: all lib cli emulator deps check check-unit check-cli check-emulator \
-	check-asan check-interop check-ps \
+	check-asan check-interop check-ps check-scripts \
 	lint format format-check demo bench clean
 .DEFAULT_GOAL := all
 
@@ -96,9 +120,10 @@ $(BUILD)/lib/%.o: native/lib/%.c
 	@mkdir -p $(@D)
 	$(QUIET_CC)$(CC) $(CFLAGS) $(LIB_CFLAGS) -c -o $@ $<
 
+# The CLI uses learn/ for the promotion gate's metrics (gate.c).
 $(BUILD)/cli/%.o: native/cli/%.c
 	@mkdir -p $(@D)
-	$(QUIET_CC)$(CC) $(CFLAGS) -c -o $@ $<
+	$(QUIET_CC)$(CC) $(CFLAGS) -Inative/learn -c -o $@ $<
 
 # The CLI reports the libmicrohttpd version its emulator is built with.
 $(BUILD)/cli/main.o $(BUILD)/cli/cmd_version.o: override CFLAGS += \
@@ -125,9 +150,10 @@ $(LIBSO): $(LIBSO_REAL)
 	$(Q)ln -sf $(notdir $<) $(BUILD)/libamlr.so.$(SOVERSION)
 	$(Q)ln -sf $(notdir $<) $@
 
-$(CLI): $(CLI_O) $(LIBA)
+$(CLI): $(CLI_O) $(LEARN_O) $(LIBA)
 	@mkdir -p $(@D)
-	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $(CLI_O) $(LIBA) $(LIB_LIBS)
+	$(QUIET_LINK)$(CC) $(LDFLAGS) -o $@ $(CLI_O) $(LEARN_O) $(LIBA) \
+		$(LIB_LIBS) -lm
 
 $(EMU): $(EMU_O) $(LEARN_O) $(LIBA)
 	@mkdir -p $(@D)
@@ -150,6 +176,85 @@ $(BUILD)/tests/test_learn_%: tests/unit/test_learn_%.c $(LEARN_O)
 	$(QUIET_LINK)$(CC) $(CFLAGS) $(CMOCKA_CFLAGS) -Inative/learn \
 		$(LDFLAGS) -o $@ $< $(LEARN_O) $(CMOCKA_LIBS) -lm
 
+# --- install ----------------------------------------------------------------
+
+# The binaries link libamlr.a, so they run from any install tree without an
+# RPATH or ldconfig (the emulator needs lib-internal functions, which the
+# shared library hides anyway); libamlr.so and amlr.pc are for other
+# programs.  Every file and symbolic link install puts under $(DESTDIR),
+# and every directory it had to create, is listed (without DESTDIR) in
+# INSTALL_MANIFEST; uninstall removes exactly those, directories only when
+# empty.  Running install again keeps the list of the first run.
+INSTALL_MANIFEST = $(DATADIR)/amlretrain/install-manifest.txt
+INSTALL_HEADERS = $(sort $(wildcard native/include/amlr/*.h))
+INSTALL_MAN = $(sort $(wildcard docs/man/*.1))
+# The emulator's seed and schema, the demo's definitions and data, plans.
+INSTALL_MANIFESTS = $(shell find manifests -type f | sort)
+# amlr.pc: the libraries under libamlr.a (those of the build).
+comma := ,
+INSTALL_REQUIRES = $(subst $() $(),$(comma) ,$(LIB_PKGS))
+
+.PHONY: install uninstall
+
+# The PowerShell module goes in packaged: one psm1 (psmodule/build-package.sh).
+install: all
+	$(Q)psmodule/build-package.sh $(BUILD)/psmodule
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+		-e 's|@LIBDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))|' \
+		-e 's|@INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|' \
+		-e 's|@REQUIRES_PRIVATE@|$(INSTALL_REQUIRES)|' \
+		native/amlr.pc.in >$(BUILD)/amlr.pc
+	@echo '   INSTALL $(DESTDIR)$(PREFIX)'
+	$(Q)set -e; umask 022; d='$(DESTDIR)'; \
+	list="$$(mktemp)"; trap 'rm -f -- "$$list"' EXIT; \
+	if [ -f "$$d$(INSTALL_MANIFEST)" ]; then \
+		cat -- "$$d$(INSTALL_MANIFEST)" >"$$list"; fi; \
+	mkdirs() { \
+		if [ -z "$$1" ]; then mkdir -p -- "$$d/"; return 0; fi; \
+		if [ -d "$$d$$1" ]; then return 0; fi; \
+		mkdirs "$${1%/*}"; mkdir -m 0755 -- "$$d$$1"; \
+		echo "d $$1" >>"$$list"; }; \
+	put() { \
+		mkdirs "$${3%/*}"; $(INSTALL) -m "$$1" -- "$$2" "$$d$$3"; \
+		echo "f $$3" >>"$$list"; }; \
+	link() { \
+		mkdirs "$${2%/*}"; ln -sfn -- "$$1" "$$d$$2"; \
+		echo "l $$2" >>"$$list"; }; \
+	put 0755 $(CLI) '$(BINDIR)/amlretrain'; \
+	put 0755 $(EMU) '$(BINDIR)/amlretrain-emulator'; \
+	put 0755 $(LIBSO_REAL) '$(LIBDIR)/libamlr.so.$(VERSION)'; \
+	link libamlr.so.$(VERSION) '$(LIBDIR)/libamlr.so.$(SOVERSION)'; \
+	link libamlr.so.$(SOVERSION) '$(LIBDIR)/libamlr.so'; \
+	put 0644 $(LIBA) '$(LIBDIR)/libamlr.a'; \
+	for f in $(INSTALL_HEADERS); do \
+		put 0644 "$$f" '$(INCLUDEDIR)/amlr/'"$${f##*/}"; done; \
+	put 0644 $(BUILD)/amlr.pc '$(LIBDIR)/pkgconfig/amlr.pc'; \
+	for f in $(INSTALL_MAN); do \
+		put 0644 "$$f" '$(MANDIR)/man1/'"$${f##*/}"; done; \
+	for c in amlretrain amlretrain-emulator; do \
+		put 0644 scripts/completion/amlretrain.bash \
+			'$(DATADIR)/bash-completion/completions/'"$$c"; done; \
+	for f in $(INSTALL_MANIFESTS); do \
+		put 0644 "$$f" '$(DATADIR)/amlretrain/'"$${f#manifests/}"; done; \
+	for f in $$(cd $(BUILD)/psmodule && find AmlRetrain -type f | sort); do \
+		put 0644 "$(BUILD)/psmodule/$$f" \
+			'$(DATADIR)/amlretrain/powershell/'"$$f"; \
+	done; \
+	echo 'f $(INSTALL_MANIFEST)' >>"$$list"; \
+	LC_ALL=C sort -u -o "$$list" -- "$$list"; \
+	put 0644 "$$list" '$(INSTALL_MANIFEST)'
+
+uninstall:
+	@echo '   UNINSTALL $(DESTDIR)$(PREFIX)'
+	$(Q)set -e; d='$(DESTDIR)'; m="$$d$(INSTALL_MANIFEST)"; \
+	if [ ! -f "$$m" ]; then \
+		echo "uninstall: nothing to remove: no $$m"; exit 0; fi; \
+	list="$$(grep -E '^[dfl] /' -- "$$m" | grep -v '/\.\./')"; \
+	printf '%s\n' "$$list" | sed -n 's/^[fl] //p' | \
+	while IFS= read -r p; do rm -f -- "$$d$$p"; done; \
+	printf '%s\n' "$$list" | sed -n 's/^d //p' | LC_ALL=C sort -r | \
+	while IFS= read -r p; do rmdir -- "$$d$$p" 2>/dev/null || true; done
+
 # --- dependencies -----------------------------------------------------------
 
 deps:
@@ -167,6 +272,9 @@ check:
 	$(Q)$(MAKE) --no-print-directory check-unit
 	$(Q)$(MAKE) --no-print-directory check-cli
 	$(Q)$(MAKE) --no-print-directory check-emulator
+	$(Q)$(MAKE) --no-print-directory check-faults
+	$(Q)$(MAKE) --no-print-directory check-fuzz FUZZ_SECONDS=5
+	$(Q)$(MAKE) --no-print-directory check-scripts
 	$(Q)$(MAKE) --no-print-directory check-ps
 	$(Q)$(MAKE) --no-print-directory check-interop
 	$(Q)$(MAKE) --no-print-directory check-asan
@@ -182,6 +290,16 @@ check-emulator: all
 	$(Q)AMLR_BUILD=$(abspath $(BUILD)) tests/test_helper/run-bats \
 		"$(TIER)check-emulator" tests/emulator
 
+# Every client command x every fault the emulator injects (tests/faults/run).
+check-faults: all
+	$(Q)AMLR_BUILD=$(abspath $(BUILD)) tests/faults/run "$(TIER)check-faults"
+
+# The bash workflows of scripts/ (tests/scripts), each file against its
+# own fresh emulator; also the automation templates of manifests/.
+check-scripts: all
+	$(Q)AMLR_BUILD=$(abspath $(BUILD)) tests/test_helper/run-bats \
+		"$(TIER)check-scripts" tests/scripts
+
 # The PowerShell module in pwsh (Pester, tests/ps), against the fresh
 # binaries; pwsh and Pester come from `make deps` when dotnet is present.
 check-ps: all
@@ -196,12 +314,60 @@ check-interop: all
 
 check-asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 \
-		TIER=check-asan: check-unit check-cli check-emulator
+		TIER=check-asan: check-unit check-cli check-emulator check-scripts
+
+# libFuzzer harnesses (tests/fuzz/fuzz_<target>.c, docs/fuzzing.md), built
+# with clang into $(BUILD)/fuzz (SAN=fuzz).  check-fuzz replays the
+# regressions and fuzzes each harness FUZZ_SECONDS from its seed corpus;
+# fuzz runs them long, growing $(BUILD)/fuzz/corpus (never the repo's).
+FUZZ_SECONDS ?= 10
+FUZZ_HARNESSES := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(FUZZ_HARNESSES:%=$(BUILD)/bin/%)
+# Everything of the emulator but its main(), for the router's harness.
+EMU_LIB_O := $(filter-out $(BUILD)/emulator/main.o,$(EMU_O))
+
+.PHONY: fuzz fuzz-build fuzz-bins check-fuzz
+
+$(BUILD)/bin/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(EMU_LIB_O) \
+		$(LEARN_O) $(LIBA)
+	@mkdir -p $(@D)
+	$(QUIET_LINK)$(CC) $(CFLAGS) $(LIB_CFLAGS) $(MHD_CFLAGS) -Inative/lib \
+		-Inative/learn -Inative/emulator -Itests/fuzz -fsanitize=fuzzer \
+		$(LDFLAGS) -o $@ $< $(EMU_LIB_O) $(LEARN_O) $(LIBA) \
+		$(MHD_LIBS) $(LIB_LIBS) -lpthread -lm
+
+fuzz-bins: $(FUZZ_BINS)
+	@:
+
+fuzz-build:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/fuzz SAN=fuzz fuzz-bins
+
+check-fuzz:
+	$(Q)if tests/fuzz/run --available; then \
+		$(MAKE) --no-print-directory fuzz-build && \
+		tests/fuzz/run --seconds $(FUZZ_SECONDS) "$(TIER)check-fuzz" \
+			$(BUILD)/fuzz; \
+	else \
+		echo '$(TIER)check-fuzz: SKIPPED: no clang with libFuzzer (make deps installs it): the fuzz tests did NOT run'; \
+	fi
+
+fuzz:
+	$(Q)$(MAKE) --no-print-directory fuzz-build
+	$(Q)tests/fuzz/run --long --seconds $(if $(filter command line \
+		environment,$(origin FUZZ_SECONDS)),$(FUZZ_SECONDS),300) fuzz \
+		$(BUILD)/fuzz
 
 # Figures, not tests: each benchmark prints its measurement beside its
 # baseline (ratios, medians); nothing here decides pass or fail.
+# Each prints `BENCH|scenario|ours|baseline|ratio|target` lines, which
+# tests/bench/report turns into the table of docs/BENCHMARKS.md.
 bench: all
-	$(Q)AMLR_BUILD=$(abspath $(BUILD)) tests/bench/run
+	$(Q){ AMLR_BUILD=$(abspath $(BUILD)) tests/bench/run 2>&1; \
+		echo "bench: exit $$?"; } | tee $(BUILD)/bench.out
+	$(Q)tests/bench/report $(BUILD)/bench.out >$(BUILD)/BENCHMARKS.md.tmp
+	$(Q)mv -f -- $(BUILD)/BENCHMARKS.md.tmp docs/BENCHMARKS.md
+	@echo 'bench: docs/BENCHMARKS.md written'
+	$(Q)grep -qx 'bench: exit 0' $(BUILD)/bench.out
 
 # --- hygiene ----------------------------------------------------------------
 
@@ -209,7 +375,7 @@ BANNED := \b(strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|atol)[[:space:]]*\(
 NOISY := \b(printf|fprintf|puts|exit|getenv|isatty)[[:space:]]*\(
 
 lint:
-	$(Q)if grep -rnE '$(BANNED)' native tests/unit; then \
+	$(Q)if grep -rnE '$(BANNED)' native tests/unit tests/fuzz; then \
 		echo 'lint: banned function (STYLE.md §3)'; exit 1; fi
 	$(Q)if grep -rnE '$(NOISY)' native/lib native/learn; then \
 		echo 'lint: the libraries never print, exit or read the environment'; \
