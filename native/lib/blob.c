@@ -477,25 +477,6 @@ done:
 	return rc;
 }
 
-static int transient(CURLcode cc)
-{
-	switch (cc) {
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_RESOLVE_PROXY:
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_OPERATION_TIMEDOUT:
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-	case CURLE_GOT_NOTHING:
-	case CURLE_PARTIAL_FILE:
-	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
 /* Whether another try fits the policy; sets when it may start. */
 static int schedule_retry(amlr_blob *b, struct slot *s, int use_server)
 {
@@ -568,7 +549,7 @@ static amlr_code finish(amlr_blob *b, struct job *job, struct slot *s,
 			return amlr_error_set(&b->err, AMLR_ESERVER,
 					      "%s %s: the reply is too large",
 					      s->t.method, where);
-		if (transient(cc) && schedule_retry(b, s, 0))
+		if (amlr_http__transient(cc) && schedule_retry(b, s, 0))
 			return AMLR_OK;
 		/* as amlr_http_send(): a body cut short is the server's */
 		amlr_error_set(

@@ -1122,25 +1122,6 @@ static amlr_code issue(amlr_fleet *f, struct target *t)
 	return AMLR_OK;
 }
 
-static int transient(CURLcode cc)
-{
-	switch (cc) {
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_RESOLVE_PROXY:
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_OPERATION_TIMEDOUT:
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-	case CURLE_GOT_NOTHING:
-	case CURLE_PARTIAL_FILE:
-	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
 /* A failure before anything was sent: a submit may be tried again. */
 static int never_sent(CURLcode cc)
 {
@@ -1436,7 +1417,7 @@ static amlr_code completed(amlr_fleet *f, struct target *t, CURLcode cc)
 	amlr_buf_release_secret(&t->body);
 	amlr_http__url_for_message(where, sizeof(where), t->url);
 	if (cc != CURLE_OK) {
-		if (transient(cc) && (!submit || never_sent(cc)) &&
+		if (amlr_http__transient(cc) && (!submit || never_sent(cc)) &&
 		    retry(f, t, 0))
 			return AMLR_OK;
 		return fail(

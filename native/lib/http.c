@@ -416,9 +416,9 @@ static int never_sent(CURLcode cc, long request_size)
 	}
 }
 
-static int transient(CURLcode cc)
+int amlr_http__transient(int curl_code)
 {
-	switch (cc) {
+	switch ((CURLcode)curl_code) {
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
 	case CURLE_COULDNT_CONNECT:
@@ -533,7 +533,7 @@ amlr_code amlr_http_send(amlr_response **out, amlr_client *c,
 			retry = amlr_retry_status_retryable(status) &&
 				(!non_idem || status == 429 || status == 503);
 		} else {
-			retry = transient(cc) &&
+			retry = amlr_http__transient(cc) &&
 				(!non_idem || never_sent(cc, request_size));
 		}
 		if (!retry || attempt >= c->opts.retry.max_attempts ||

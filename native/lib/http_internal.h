@@ -12,6 +12,13 @@
 #include "amlr/http.h"
 
 /*
+ * Whether a libcurl failure (a CURLcode) may go away on another try:
+ * resolving, connecting, a timeout, a reset, a reply cut short.  Every
+ * transfer of the library (http.c, blob.c, fleet.c) asks this.
+ */
+int amlr_http__transient(int curl_code);
+
+/*
  * Fill @p err for a final HTTP error status: code from
  * amlr_code_from_http(), Azure's code and message copied from the body
  * (ARM/classic {"error":{"code","message"}}, a bare {"code","message"},
