@@ -104,6 +104,7 @@ SHELL_FILES = .ci/run \
 	$(wildcard tests/test_helper/*) $(wildcard tests/*/*.bats) \
 	tests/bench/run tests/bench/report $(wildcard tests/bench/*.sh) \
 	tests/fuzz/run tests/faults/run psmodule/build-package.sh \
+	tests/valgrind/amlretrain \
 	tests/interop/install-tools $(wildcard tests/interop/*.bash)
 
 .PHONY: all lib cli emulator deps check check-unit check-cli check-emulator \
@@ -289,6 +290,16 @@ check-cli: all
 check-emulator: all
 	$(Q)AMLR_BUILD=$(abspath $(BUILD)) tests/test_helper/run-bats \
 		"$(TIER)check-emulator" tests/emulator
+
+# The CLI tier with amlretrain under valgrind (tests/valgrind/amlretrain):
+# slow, so not part of check.  The emulator runs natively.
+check-valgrind: all
+	$(Q)mkdir -p $(BUILD)/valgrind/bin
+	$(Q)ln -sf $(abspath tests/valgrind/amlretrain) $(BUILD)/valgrind/bin/amlretrain
+	$(Q)ln -sf $(abspath $(EMU)) $(BUILD)/valgrind/bin/amlretrain-emulator
+	$(Q)AMLR_VALGRIND_REAL=$(abspath $(CLI)) \
+		AMLR_BUILD=$(abspath $(BUILD)/valgrind) tests/test_helper/run-bats \
+		"$(TIER)check-valgrind" $(or $(VALGRIND_TESTS),tests/cli)
 
 # Every client command x every fault the emulator injects (tests/faults/run).
 check-faults: all
