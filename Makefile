@@ -392,6 +392,7 @@ lint:
 		echo 'lint: the libraries never print, exit or read the environment'; \
 		exit 1; fi
 	$(Q)shellcheck -x $(SHELL_FILES)
+	$(Q)tests/test_helper/lint-bats $(wildcard tests/*/*.bats)
 	$(Q)ref=../shared/reference; if [ -d "$$ref" ]; then \
 		for d in README.md arm-machinelearning recorded-sessions; do \
 			diff -rq "$$ref/$$d" "tests/fixtures/reference/$$d" || \

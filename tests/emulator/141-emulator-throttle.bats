@@ -217,7 +217,7 @@ WRITES=x-ms-ratelimit-remaining-subscription-writes
   emu_start --provisioning-delay 0 --arm-reads 2 --arm-writes 1
   arm_token
   ws_use "${AMLR_PREDICTIVE_NAME}" # the two reads
-  local exec_sub i
+  local exec_sub try
   exec_sub="${BES_BASE#*/subscriptions/}"
   exec_sub="${exec_sub%%/*}"
   for sub in "${AZURE_SUBSCRIPTION_ID}" "${exec_sub}"; do
@@ -232,7 +232,7 @@ WRITES=x-ms-ratelimit-remaining-subscription-writes
     "HS-grad","9","Married-civ-spouse","Exec-managerial","Husband",
     "White","Male","0","0","45","United-States"]]}},
     GlobalParameters: {}}' >"${BATS_TEST_TMPDIR}/req.json"
-  for ((i = 0; i < 5; i++)); do
+  for ((try = 0; try < 5; try++)); do
     bes POST "/execute?api-version=2.0&details=true" \
       -D "${BATS_TEST_TMPDIR}/headers" -H 'Content-Type: application/json' \
       --data-binary "@${BATS_TEST_TMPDIR}/req.json"
