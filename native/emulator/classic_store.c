@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -223,14 +224,30 @@ static json_object *endpoints_of(json_object *svc)
 	return jget(svc, "endpoints");
 }
 
+/*
+ * In memory only (never saved), INDEX: {name: endpoint} of "endpoints",
+ * so that a request finds its endpoint in constant time.
+ */
+#define INDEX "endpointIndex"
+
 static json_object *find_endpoint(json_object *svc, const char *name,
 				  size_t *index)
 {
-	json_object *eps = endpoints_of(svc), *ep;
-	size_t i;
+	json_object *eps = endpoints_of(svc), *ep, *by_name = jget(svc, INDEX);
+	size_t i, n;
 
 	if (!json_object_is_type(eps, json_type_array))
 		return NULL;
+	if (name && by_name) {
+		if (!(ep = jget(by_name, name)) || !index)
+			return ep;
+		n = json_object_array_length(eps);
+		for (i = 0; i < n; i++)
+			if (json_object_array_get_idx(eps, i) == ep)
+				break;
+		*index = i;
+		return i < n ? ep : NULL;
+	}
 	for (i = 0; name && i < json_object_array_length(eps); i++) {
 		ep = json_object_array_get_idx(eps, i);
 		if (strcmp(jstr(ep, "Name"), name) == 0) {
@@ -368,10 +385,11 @@ static json_object *new_endpoint(json_object *svc, const char *name,
 	    jset(ep, "SampleDataEnabled", json_object_new_boolean(0)) !=
 		    AMLR_OK)
 		goto fail;
-	if (!dflt && (jset(ep, "definition", jcopy(jget(svc, "definition"))) !=
-			      AMLR_OK ||
-		      jset(ep, "resources",
-			   resources_of(jget(svc, "definition"))) != AMLR_OK))
+	if (!dflt &&
+	    (jset(ep, "definition", json_object_get(jget(svc, "definition"))) !=
+		     AMLR_OK ||
+	     jset(ep, "resources", resources_of(jget(svc, "definition"))) !=
+		     AMLR_OK))
 		goto fail;
 	return ep;
 fail:
@@ -381,24 +399,177 @@ fail:
 
 /* --- state files ---------------------------------------------------------- */
 
-static amlr_code save(struct emu_classic *c, json_object *svc)
+/*
+ * A copy of endpoint @p ep to change: every member copied but the
+ * definition graph, shared (a graph is never changed in place).
+ */
+static json_object *ep_copy(json_object *ep)
+{
+	struct json_object_iterator it = json_object_iter_begin(ep);
+	struct json_object_iterator end = json_object_iter_end(ep);
+	json_object *dst = json_object_new_object(), *v;
+	const char *key;
+
+	while (dst && !json_object_iter_equal(&it, &end)) {
+		key = json_object_iter_peek_name(&it);
+		v = json_object_iter_peek_value(&it);
+		v = strcmp(key, "definition") == 0 ? json_object_get(v)
+						   : jcopy(v);
+		if ((v || !json_object_iter_peek_value(&it)) &&
+		    json_object_object_add(dst, key, v) == 0) {
+			json_object_iter_next(&it);
+			continue;
+		}
+		json_object_put(v);
+		json_object_put(dst);
+		dst = NULL;
+	}
+	return dst;
+}
+
+/* Create directory @p path (0700) unless it exists. */
+static amlr_code make_dir(const char *path)
+{
+	return mkdir(path, 0700) == 0 || errno == EEXIST ? AMLR_OK : AMLR_EIO;
+}
+
+/* Write @p o to @p path, atomically, 0600 (keys). */
+static amlr_code write_json(const char *path, json_object *o)
+{
+	const char *text = json_object_to_json_string_ext(
+		o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	return text ? amlr_file_write_atomic(NULL, path, text, strlen(text),
+					     0600)
+		    : AMLR_EFAIL;
+}
+
+/* <dir>/<wsid>/endpoints, or that directory's file @p name.json. */
+static amlr_code ep_path(amlr_buf *path, const struct emu_classic *c,
+			 json_object *svc, const char *name)
+{
+	amlr_buf_clear(path);
+	if (!name)
+		return amlr_buf_printf(path, "%s/%s/endpoints", c->dir,
+				       jstr(svc, "Id"));
+	return amlr_buf_printf(path, "%s/%s/endpoints/%s.json", c->dir,
+			       jstr(svc, "Id"), name);
+}
+
+/*
+ * Save endpoint @p ep of @p svc in its own file,
+ * <state>/classic/<wsid>/endpoints/<name>.json: one write whatever the
+ * number of endpoints.  A definition that is the web service's own is
+ * saved as the string "webservice".
+ */
+static amlr_code save_endpoint(struct emu_classic *c, json_object *svc,
+			       json_object *ep)
 {
 	amlr_buf path = AMLR_BUF_INIT;
-	const char *text;
+	json_object *def = jget(ep, "definition");
+	int shared = def && def == jget(svc, "definition");
 	amlr_code rc;
 
 	if (!c->dir)
 		return AMLR_OK;
-	if ((rc = amlr_buf_printf(&path, "%s/%s.json", c->dir,
-				  jstr(svc, "Id"))) != AMLR_OK)
-		return rc;
-	text = json_object_to_json_string_ext(
-		svc, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	rc = text ? amlr_file_write_atomic(NULL, path.ptr, text, strlen(text),
-					   0600)
-		  : AMLR_EFAIL;
+	if ((rc = amlr_buf_printf(&path, "%s/%s", c->dir, jstr(svc, "Id"))) !=
+		    AMLR_OK ||
+	    (rc = make_dir(path.ptr)) != AMLR_OK ||
+	    (rc = ep_path(&path, c, svc, NULL)) != AMLR_OK ||
+	    (rc = make_dir(path.ptr)) != AMLR_OK ||
+	    (rc = ep_path(&path, c, svc, jstr(ep, "Name"))) != AMLR_OK)
+		goto done;
+	if (shared) {
+		json_object_get(def);
+		if ((rc = jset_str(ep, "definition", "webservice")) !=
+		    AMLR_OK) {
+			json_object_put(def);
+			goto done;
+		}
+	}
+	rc = write_json(path.ptr, ep);
+	if (shared && json_object_object_add(ep, "definition", def) != 0) {
+		json_object_put(def);
+		rc = AMLR_EFAIL;
+	}
+done:
 	amlr_buf_release(&path);
 	return rc;
+}
+
+/* Remove endpoint @p name's file; one that is not there is removed. */
+static amlr_code remove_endpoint(struct emu_classic *c, json_object *svc,
+				 const char *name)
+{
+	amlr_buf path = AMLR_BUF_INIT;
+	amlr_code rc;
+
+	if (!c->dir)
+		return AMLR_OK;
+	if ((rc = ep_path(&path, c, svc, name)) == AMLR_OK &&
+	    unlink(path.ptr) != 0 && errno != ENOENT)
+		rc = AMLR_EIO;
+	amlr_buf_release(&path);
+	return rc;
+}
+
+/* Save the web service's own file, <state>/classic/<wsid>.json. */
+static amlr_code save(struct emu_classic *c, json_object *svc)
+{
+	amlr_buf path = AMLR_BUF_INIT;
+	json_object *eps = json_object_get(endpoints_of(svc)), *by_name;
+	amlr_code rc;
+
+	if (!c->dir) {
+		json_object_put(eps);
+		return AMLR_OK;
+	}
+	json_object_object_del(svc, "endpoints");
+	if ((by_name = json_object_get(jget(svc, INDEX))))
+		json_object_object_del(svc, INDEX);
+	if ((rc = amlr_buf_printf(&path, "%s/%s.json", c->dir,
+				  jstr(svc, "Id"))) == AMLR_OK)
+		rc = write_json(path.ptr, svc);
+	if (json_object_object_add(svc, "endpoints", eps) != 0) {
+		json_object_put(eps);
+		rc = AMLR_EFAIL;
+	}
+	if (by_name && json_object_object_add(svc, INDEX, by_name) != 0) {
+		json_object_put(by_name);
+		rc = AMLR_EFAIL;
+	}
+	amlr_buf_release(&path);
+	return rc;
+}
+
+/* Save @p svc and every endpoint of it (at start only). */
+static amlr_code save_all(struct emu_classic *c, json_object *svc)
+{
+	json_object *eps = endpoints_of(svc);
+	size_t k;
+	amlr_code rc = AMLR_OK;
+
+	for (k = 0; rc == AMLR_OK && k < json_object_array_length(eps); k++)
+		rc = save_endpoint(c, svc, json_object_array_get_idx(eps, k));
+	return rc == AMLR_OK ? save(c, svc) : rc;
+}
+
+/* (Re)build @p svc's INDEX. */
+static amlr_code index_endpoints(json_object *svc)
+{
+	json_object *eps = endpoints_of(svc), *by_name, *ep;
+	size_t k;
+
+	if (!(by_name = json_object_new_object()) ||
+	    jset(svc, INDEX, by_name) != AMLR_OK)
+		return AMLR_EFAIL;
+	for (k = 0; k < json_object_array_length(eps); k++) {
+		ep = json_object_array_get_idx(eps, k);
+		if (jset(by_name, jstr(ep, "Name"), json_object_get(ep)) !=
+		    AMLR_OK)
+			return AMLR_EFAIL;
+	}
+	return AMLR_OK;
 }
 
 /* Keep @p svc (taken) in place of the document at @p i, or appended. */
@@ -406,8 +577,13 @@ static amlr_code keep(struct emu_classic *c, json_object *svc, size_t i)
 {
 	json_object **v;
 
+	if (index_endpoints(svc) != AMLR_OK) {
+		json_object_put(svc);
+		return AMLR_EFAIL;
+	}
+
 	if (i < c->n) {
-		json_object_put(c->svcs[i]);
+		json_object_put(c->svcs[i]); /* @p svc itself: a second ref */
 		c->svcs[i] = svc;
 		return AMLR_OK;
 	}
@@ -424,16 +600,25 @@ static amlr_code keep(struct emu_classic *c, json_object *svc, size_t i)
 	return AMLR_OK;
 }
 
-/* Save @p svc (taken) and keep it at @p i: both, or neither. */
-static amlr_code commit(struct emu_classic *c, json_object *svc, size_t i)
+/*
+ * Keep endpoint @p ep (taken) of web service @p svc, saved first: in place
+ * of the one at @p k, or appended.  Both, or neither.
+ */
+static amlr_code commit_ep(struct emu_classic *c, json_object *svc,
+			   json_object *ep, size_t k)
 {
-	amlr_code rc = save(c, svc);
+	json_object *eps = endpoints_of(svc);
+	amlr_code rc = save_endpoint(c, svc, ep);
 
-	if (rc != AMLR_OK) {
-		json_object_put(svc);
-		return rc;
-	}
-	return keep(c, svc, i);
+	if (rc == AMLR_OK && (k < json_object_array_length(eps)
+				      ? json_object_array_put_idx(eps, k, ep)
+				      : json_object_array_add(eps, ep)) == 0)
+		return jset(jget(svc, INDEX), jstr(ep, "Name"),
+			    json_object_get(ep)) == AMLR_OK
+			       ? AMLR_OK
+			       : index_endpoints(svc);
+	json_object_put(ep);
+	return rc == AMLR_OK ? AMLR_EFAIL : rc;
 }
 
 static int valid_doc(json_object *svc)
@@ -457,6 +642,134 @@ static int valid_doc(json_object *svc)
 	return 1;
 }
 
+/* Default first, then by creation, then by name. */
+static int by_creation(const void *a, const void *b)
+{
+	json_object *x = *(json_object *const *)a,
+		    *y = *(json_object *const *)b;
+	const char *tx = jstr(x, "CreationTime"), *ty = jstr(y, "CreationTime");
+	int d = is_default(y) - is_default(x);
+
+	if (!d && tx && ty)
+		d = strcmp(tx, ty);
+	return d ? d : strcmp(jstr(x, "Name"), jstr(y, "Name"));
+}
+
+/*
+ * Share the definition graphs of @p svc's endpoints: "webservice" (or a
+ * graph equal to it) is the web service's own; equal graphs are one.
+ */
+static amlr_code share_definitions(json_object *svc)
+{
+	json_object *eps = endpoints_of(svc), *ep, *def, *own, *seen[16];
+	size_t i, j, nseen = 0;
+
+	own = jget(svc, "definition");
+	for (i = 0; i < json_object_array_length(eps); i++) {
+		ep = json_object_array_get_idx(eps, i);
+		def = jget(ep, "definition");
+		if (!def)
+			continue;
+		if (json_object_is_type(def, json_type_string)) {
+			if (strcmp(json_object_get_string(def), "webservice"))
+				return AMLR_EIO;
+			def = own;
+		} else if (json_object_equal(def, own)) {
+			def = own;
+		} else {
+			for (j = 0; j < nseen; j++)
+				if (json_object_equal(def, seen[j]))
+					break;
+			if (j < nseen)
+				def = seen[j];
+			else if (nseen < sizeof(seen) / sizeof(seen[0]))
+				seen[nseen++] = def;
+		}
+		if (def != jget(ep, "definition") &&
+		    jset(ep, "definition", json_object_get(def)) != AMLR_OK)
+			return AMLR_EFAIL;
+	}
+	return AMLR_OK;
+}
+
+/* Whether @p name is an endpoint file's: NAME.json, NAME an endpoint's. */
+static int ep_file(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 5 && n - 5 <= NAME_MAX_LEN &&
+	       strcmp(name + n - 5, ".json") == 0 &&
+	       strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-") == n - 5;
+}
+
+/* Read @p svc's endpoint files into its "endpoints", in order. */
+static amlr_code load_endpoints(struct emu_classic *c, amlr_error *err,
+				json_object *svc)
+{
+	amlr_buf dir = AMLR_BUF_INIT, path = AMLR_BUF_INIT;
+	amlr_buf text = AMLR_BUF_INIT;
+	json_object *eps = json_object_new_array(), *ep;
+	struct dirent *e;
+	DIR *d = NULL;
+	size_t n;
+	amlr_code rc = AMLR_EFAIL;
+
+	if (!eps || jset(svc, "endpoints", eps) != AMLR_OK ||
+	    ep_path(&dir, c, svc, NULL) != AMLR_OK)
+		goto done;
+	rc = AMLR_OK;
+	if (!(d = opendir(dir.ptr))) {
+		if (errno != ENOENT)
+			rc = amlr_error_set(err, AMLR_EIO,
+					    "cannot read '%s': %s", dir.ptr,
+					    strerror(errno));
+		goto done;
+	}
+	while (rc == AMLR_OK && (e = readdir(d))) {
+		if (!ep_file(e->d_name))
+			continue; /* temporary files of atomic writes, ... */
+		amlr_buf_clear(&path);
+		amlr_buf_release_secret(&text);
+		if ((rc = amlr_buf_printf(&path, "%s/%s", dir.ptr,
+					  e->d_name)) != AMLR_OK ||
+		    (rc = amlr_file_read(&text, err, path.ptr,
+					 STATE_FILE_MAX)) != AMLR_OK)
+			break;
+		ep = json_tokener_parse(text.ptr ? text.ptr : "");
+		if (!json_object_is_type(ep, json_type_object)) {
+			json_object_put(ep);
+			rc = amlr_error_set(err, AMLR_EIO,
+					    "cannot read endpoint file '%s'",
+					    path.ptr);
+			break;
+		}
+		if (json_object_array_add(eps, ep) != 0) {
+			json_object_put(ep);
+			rc = AMLR_EFAIL;
+		}
+	}
+	n = json_object_array_length(eps);
+	if (rc == AMLR_OK && n > 1)
+		json_object_array_sort(eps, by_creation);
+	if (rc == AMLR_OK && (rc = share_definitions(svc)) == AMLR_EIO)
+		rc = amlr_error_set(err, rc,
+				    "cannot read endpoint files of "
+				    "'%s'",
+				    dir.ptr);
+done:
+	if (d)
+		closedir(d);
+	amlr_buf_release(&dir);
+	amlr_buf_release(&path);
+	amlr_buf_release_secret(&text);
+	return rc;
+}
+
+/*
+ * Read <state>/classic/: each web service's file, <wsid>.json, and its
+ * endpoints' files.  A file of the earlier layout (the endpoints inside)
+ * is converted: endpoint files first, then the web service's.
+ */
 static amlr_code load_dir(struct emu_classic *c, amlr_error *err)
 {
 	amlr_buf path = AMLR_BUF_INIT, text = AMLR_BUF_INIT;
@@ -464,6 +777,7 @@ static amlr_code load_dir(struct emu_classic *c, amlr_error *err)
 	struct dirent *e;
 	DIR *d;
 	size_t len;
+	int old;
 	amlr_code rc = AMLR_OK;
 
 	if (mkdir(c->dir, 0700) != 0 && errno != EEXIST)
@@ -484,10 +798,25 @@ static amlr_code load_dir(struct emu_classic *c, amlr_error *err)
 					 STATE_FILE_MAX)) != AMLR_OK)
 			break;
 		svc = json_tokener_parse(text.ptr ? text.ptr : "");
-		if (!svc || !valid_doc(svc)) {
+		old = jget(svc, "endpoints") != NULL;
+		if (svc && jstr(svc, "Id") && !old &&
+		    (rc = load_endpoints(c, err, svc)) != AMLR_OK) {
+			json_object_put(svc);
+			break;
+		}
+		if (!svc || !valid_doc(svc) ||
+		    (old && share_definitions(svc) != AMLR_OK)) {
 			json_object_put(svc);
 			rc = amlr_error_set(err, AMLR_EIO,
 					    "cannot read web service file '%s'",
+					    path.ptr);
+			break;
+		}
+		if (old && (rc = save_all(c, svc)) != AMLR_OK) {
+			json_object_put(svc);
+			rc = amlr_error_set(err, AMLR_EIO,
+					    "cannot convert web service file "
+					    "'%s'",
 					    path.ptr);
 			break;
 		}
@@ -562,8 +891,8 @@ static amlr_code seed_service(struct emu_classic *c, amlr_error *err,
 	if (i != (size_t)-1) {
 		if (json_object_equal(def, jget(c->svcs[i], "definition")))
 			goto ok;
-		if (!(svc = jcopy(c->svcs[i])))
-			goto fail;
+		/* At start: changed in place, then every file saved. */
+		svc = json_object_get(c->svcs[i]);
 		rc = jset(svc, "definition", def); /* steals */
 		def = NULL;
 		if (rc != AMLR_OK)
@@ -591,7 +920,9 @@ static amlr_code seed_service(struct emu_classic *c, amlr_error *err,
 		    json_object_array_add(eps, ep) != 0)
 			goto fail;
 	}
-	rc = commit(c, svc, i);
+	if ((rc = save_all(c, svc)) != AMLR_OK)
+		goto fail;
+	rc = keep(c, svc, i); /* takes svc */
 	svc = NULL;
 	if (rc != AMLR_OK)
 		goto fail;
@@ -1191,10 +1522,10 @@ amlr_code emu_classic_put_endpoint(struct emu_classic *c,
 				   const amlr_json *body)
 {
 	const struct emu_seed_workspace *w;
-	json_object *svc = NULL, *ep, *o = NULL;
+	json_object *svc, *ep, *o = NULL, *copy = NULL;
 	json_object *b = body ? amlr_json__c(body) : NULL;
-	size_t i, n;
-	int ok, created = 0;
+	size_t i, n, k;
+	int ok;
 	amlr_code rc = AMLR_OK;
 
 	pthread_mutex_lock(&c->lock);
@@ -1216,31 +1547,26 @@ amlr_code emu_classic_put_endpoint(struct emu_classic *c,
 		       w->free_tier ? FREE_ENDPOINTS : MAX_ENDPOINTS);
 		goto done;
 	}
+	/* Only the endpoint changes: a copy, saved, then kept. */
 	rc = AMLR_EFAIL;
-	if (!(svc = jcopy(c->svcs[i])))
+	svc = c->svcs[i];
+	k = n;
+	if (ep ? !find_endpoint(svc, call->ep, &k) || !(copy = ep_copy(ep))
+	       : !(copy = new_endpoint(svc, call->ep, w->free_tier)))
 		goto done;
-	if (!(ep = find_endpoint(svc, call->ep, NULL))) {
-		if (!(ep = new_endpoint(svc, call->ep, w->free_tier)) ||
-		    json_object_array_add(endpoints_of(svc), ep) != 0) {
-			json_object_put(ep);
-			goto done;
-		}
-		created = 1;
-	}
-	if ((ok = apply_settings(res, ep, b, w->free_tier)) != 1) {
+	if ((ok = apply_settings(res, copy, b, w->free_tier)) != 1) {
 		rc = ok == 0 ? AMLR_OK : AMLR_EFAIL;
 		goto done;
 	}
-	if (!(o = render_endpoint(c, call->base_url, svc, ep)))
+	if (!(o = render_endpoint(c, call->base_url, svc, copy)))
 		goto done;
-	(void)created;
-	rc = commit(c, svc, i);
-	svc = NULL;
+	rc = commit_ep(c, svc, copy, k);
+	copy = NULL;
 	if (rc == AMLR_OK)
 		rc = body_of(res, 200, o);
 done:
 	pthread_mutex_unlock(&c->lock);
-	json_object_put(svc);
+	json_object_put(copy);
 	json_object_put(o);
 	return rc;
 }
@@ -1333,10 +1659,10 @@ amlr_code emu_classic_patch_endpoint(struct emu_classic *c,
 				     const amlr_json *body)
 {
 	const struct emu_seed_workspace *w;
-	json_object *svc = NULL, *ep, *list, *item, *resources;
+	json_object *svc, *ep, *list, *item, *resources, *copy = NULL;
 	json_object *b = body ? amlr_json__c(body) : NULL;
 	char **uris = NULL;
-	size_t i, k, n = 0;
+	size_t i, j, k, n = 0;
 	int ok;
 	amlr_code rc = AMLR_OK;
 
@@ -1374,9 +1700,10 @@ amlr_code emu_classic_patch_endpoint(struct emu_classic *c,
 		}
 	}
 	/* Everything checked: change a copy, save it, then keep it. */
-	if (!(svc = jcopy(c->svcs[i])) ||
-	    !(ep = find_endpoint(svc, call->ep, NULL)))
+	svc = c->svcs[i];
+	if (!find_endpoint(svc, call->ep, &j) || !(ep = ep_copy(ep)))
 		goto done;
+	copy = ep;
 	if ((ok = apply_settings(res, ep, b, w->free_tier)) != 1) {
 		rc = ok == 0 ? AMLR_OK : AMLR_EFAIL;
 		goto done;
@@ -1390,8 +1717,8 @@ amlr_code emu_classic_patch_endpoint(struct emu_classic *c,
 	}
 	if (n && jset_now(ep, "Version") != AMLR_OK)
 		goto done;
-	rc = commit(c, svc, i);
-	svc = NULL;
+	rc = commit_ep(c, svc, copy, j);
+	copy = NULL;
 	if (rc == AMLR_OK)
 		res->status = 200; /* and no body (§3.5) */
 done:
@@ -1399,7 +1726,7 @@ done:
 	for (k = 0; uris && k < n; k++)
 		free(uris[k]);
 	free(uris);
-	json_object_put(svc);
+	json_object_put(copy);
 	return rc;
 }
 
@@ -1407,7 +1734,7 @@ amlr_code emu_classic_delete_endpoint(struct emu_classic *c,
 				      struct emu_bes_result *res,
 				      const struct emu_classic_call *call)
 {
-	json_object *svc = NULL, *ep;
+	json_object *svc, *ep;
 	size_t i, k = 0;
 	amlr_code rc = AMLR_OK;
 
@@ -1422,16 +1749,19 @@ amlr_code emu_classic_delete_endpoint(struct emu_classic *c,
 		goto done;
 	}
 	rc = AMLR_EFAIL;
-	if (!(svc = jcopy(c->svcs[i])) || !find_endpoint(svc, call->ep, &k) ||
-	    json_object_array_del_idx(endpoints_of(svc), k, 1) != 0)
+	svc = c->svcs[i];
+	if (!find_endpoint(svc, call->ep, &k))
 		goto done;
-	rc = commit(c, svc, i);
-	svc = NULL;
+	if ((rc = remove_endpoint(c, svc, call->ep)) != AMLR_OK)
+		goto done;
+	json_object_object_del(jget(svc, INDEX), call->ep);
+	rc = json_object_array_del_idx(endpoints_of(svc), k, 1) == 0
+		     ? AMLR_OK
+		     : AMLR_EFAIL;
 	if (rc == AMLR_OK)
 		res->status = 204;
 done:
 	pthread_mutex_unlock(&c->lock);
-	json_object_put(svc);
 	return rc;
 }
 
@@ -1441,10 +1771,10 @@ amlr_code emu_classic_refresh_endpoint(struct emu_classic *c,
 				       const amlr_json *body)
 {
 	json_object *b = body ? amlr_json__c(body) : NULL;
-	json_object *svc = NULL, *ep, *def, *fresh = NULL, *mine, *r, *own;
-	json_object *v;
+	json_object *svc, *ep, *def, *fresh = NULL, *mine, *r, *own;
+	json_object *v, *copy = NULL;
 	int overwrite = 0, changed;
-	size_t i, k;
+	size_t i, j, k;
 	amlr_code rc = AMLR_OK;
 
 	pthread_mutex_lock(&c->lock);
@@ -1479,9 +1809,11 @@ amlr_code emu_classic_refresh_endpoint(struct emu_classic *c,
 		rc = AMLR_OK;
 		goto done;
 	}
-	if (!(svc = jcopy(c->svcs[i])) ||
-	    !(ep = find_endpoint(svc, call->ep, NULL)) ||
-	    jset(ep, "definition", jcopy(def)) != AMLR_OK)
+	svc = c->svcs[i];
+	if (!find_endpoint(svc, call->ep, &j) || !(copy = ep_copy(ep)))
+		goto done;
+	ep = copy;
+	if (jset(ep, "definition", json_object_get(def)) != AMLR_OK)
 		goto done;
 	/* Each resource of the new graph: its own model, or the default's. */
 	for (k = 0; k < json_object_array_length(fresh); k++) {
@@ -1504,14 +1836,14 @@ amlr_code emu_classic_refresh_endpoint(struct emu_classic *c,
 	fresh = NULL;
 	if (jset_now(ep, "Version") != AMLR_OK)
 		goto done;
-	rc = commit(c, svc, i);
-	svc = NULL;
+	rc = commit_ep(c, svc, copy, j);
+	copy = NULL;
 	if (rc == AMLR_OK)
 		res->status = 200;
 done:
 	pthread_mutex_unlock(&c->lock);
 	json_object_put(fresh);
-	json_object_put(svc);
+	json_object_put(copy);
 	return rc;
 }
 

@@ -25,9 +25,15 @@
  *    with, each [trained model] Resource asset reading the blob its
  *    resource names (PATCH), after --swap-delay.
  *
- * Each web service is one JSON file, <state>/classic/<id>.json (0600:
- * keys), replaced atomically before an answer goes out and read back at
- * start.  Every function is thread-safe (one lock).
+ * A web service's state is its own JSON file, <state>/classic/<id>.json,
+ * and one file per endpoint, <state>/classic/<id>/endpoints/<name>.json
+ * (all 0600: keys), each replaced atomically before an answer goes out
+ * and read back at start: a write changes one endpoint, whatever their
+ * number.  Endpoints share their definition graph (reference-counted,
+ * never changed in place); an endpoint file holds "webservice" for the
+ * web service's own.  A <id>.json of the earlier layout (the endpoints
+ * inside) is converted at start.  Every function is thread-safe (one
+ * lock).
  */
 struct emu_classic;
 

@@ -790,6 +790,24 @@ static amlr_code need(const struct val **v, struct graph *g,
 	return AMLR_EINVAL;
 }
 
+/*
+ * Whether node @p i's only readers are Evaluate Model nodes, which need
+ * the model and the data it scores, not the scored table (a training
+ * graph's Score Model): then the table is never written, the data is
+ * read once, by Evaluate.
+ */
+static int only_evaluated(const struct graph *g, size_t i)
+{
+	size_t j, k;
+
+	for (j = 0; j < g->n; j++)
+		for (k = 0; k < g->nodes[j].n_in; k++)
+			if (g->nodes[j].in[k] == i &&
+			    g->nodes[j].mod != MOD_EVALUATE)
+				return 0;
+	return 1;
+}
+
 static amlr_code eval_node(struct graph *g, size_t i)
 {
 	struct node *nd = &g->nodes[i];
@@ -832,6 +850,13 @@ static amlr_code eval_node(struct graph *g, size_t i)
 		if ((rc = need(&a, g, nd, VAL_MODEL)) != AMLR_OK ||
 		    (rc = need(&b, g, nd, VAL_DATA)) != AMLR_OK)
 			return rc;
+		if (only_evaluated(g, i)) {
+			/* Evaluate scores as it reads: no scored table. */
+			nd->v.kind = VAL_DATA;
+			nd->v.scored_by = a->model;
+			nd->v.scored_from = b;
+			return AMLR_OK;
+		}
 		return run_score(g, nd, a, b);
 	case MOD_EVALUATE:
 		if ((rc = need(&a, g, nd, VAL_DATA)) != AMLR_OK)

@@ -53,11 +53,9 @@ main() {
   tmp="$(mktemp -d)"
   trap cleanup EXIT
   export HOME="${tmp}"
-  # The emulator counts these POSTs against the subscription's hourly
-  # Resource Manager write budget (1,200 by default): lift it.
+  # Scoring is not Resource Manager: no ARM budget to lift.
   amlretrain-emulator --listen 127.0.0.1:0 --env-file "${tmp}/env" \
-    --state-dir "${tmp}/state" --arm-writes 1000000000 \
-    --arm-reads 1000000000 >/dev/null 2>"${tmp}/emu.err" 3>&- &
+    --state-dir "${tmp}/state" >/dev/null 2>"${tmp}/emu.err" 3>&- &
   pid=$!
   for ((i = 0; i < 200; i++)); do
     [[ -s "${tmp}/env" ]] && break
