@@ -701,7 +701,7 @@ static int fleet_run(int argc, char **argv, struct cli_ctx *ctx, int retrain)
 	    (rc = upload_inputs(&t, selected, ctx, &args, connstr)) != 0)
 		goto done;
 	fo.mode = retrain ? AMLR_FLEET_RETRAIN : AMLR_FLEET_SET_MODEL;
-	fo.http.ca_bundle = ctx->ca_bundle;
+	cli_http_opts(ctx, &fo.http);
 	fo.management_endpoint = mgmt;
 	fo.workspace_id = ids.workspace;
 	fo.workspace_token = token;
