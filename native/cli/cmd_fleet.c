@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "amlr/bes.h"
@@ -11,8 +12,10 @@
 #include "amlr/classic.h"
 #include "amlr/connstr.h"
 #include "amlr/fleet.h"
+#include "amlr/plan.h"
 #include "endpoint_cli.h"
 #include "job.h"
+#include "model.h"
 #include "out.h"
 
 #define TARGETS_MAX ((size_t)64 << 20)
@@ -32,7 +35,7 @@
 	  "FILE",                                                                                         \
 	  "the targets: CSV with a header row (endpoint, input or model, resource)",                      \
 	  NULL,                                                                                           \
-	  CLI_OPT_REQUIRED },                                                                             \
+	  0 },                                                                                            \
 		EP_OPT_WORKSPACE, EP_OPT_WEBSERVICE,                                                      \
 		{ "management-endpoint",                                                                  \
 		  0,                                                                                      \
@@ -92,6 +95,14 @@
 
 static const struct cli_opt set_model_opts[] = {
 	FLEET_TARGET_OPTS,
+	{ "plan", 0, CLI_OPT_VALUE, "FILE",
+	  "or the endpoint targets of a retraining plan (docs/plan.md)", NULL,
+	  0 },
+	{ "from-job", 0, CLI_OPT_VALUE, "FILE",
+	  "with --plan: the model, a batch job's output ('-': stdin)", NULL,
+	  0 },
+	{ "job-output", 0, CLI_OPT_VALUE, "NAME",
+	  "the job's output holding the model (default: output1)", NULL, 0 },
 	OPT_END,
 };
 
@@ -142,10 +153,13 @@ static const struct cli_opt status_opts[] = {
 
 static const struct cli_usage set_model_usage = {
 	"amlretrain fleet set-model",
-	"--targets FILE [--create] [--concurrency N] [--shard K/N] [options]",
+	"(--targets FILE | --plan FILE --from-job FILE) [--create] [--concurrency N] [--shard K/N] [options]",
 	"Point many endpoints at their trained models (CSV column model).",
 	"The model column is CONTAINER/BLOB.ilearner in the storage account;\n"
-	"each PATCH carries a read SAS made with the account key.\n\n" DESC_RUN,
+	"each PATCH carries a read SAS made with the account key.  With\n"
+	"--plan, the targets are the plan's endpoints (one web service, one\n"
+	"workspace and token; \"create\" adds them) and every one gets the\n"
+	"model of --from-job, which must be in the storage account.\n\n" DESC_RUN,
 	set_model_opts,
 	NULL,
 	0,
@@ -190,6 +204,8 @@ struct targets {
 	amlr_json *names, *rows;
 	struct row *v;
 	size_t n;
+	amlr_plan *plan; /* --plan: the rows' strings are its */
+	struct cli_job_output job; /* --from-job: the model of every row */
 };
 
 static void targets_release(struct targets *t)
@@ -201,7 +217,82 @@ static void targets_release(struct targets *t)
 	free(t->v);
 	amlr_json_free(t->names);
 	amlr_json_free(t->rows);
+	amlr_plan_free(t->plan);
+	cli_job_output_release(&t->job);
 	memset(t, 0, sizeof(*t));
+}
+
+static const char *plan_env(const char *name, void *payload)
+{
+	(void)payload;
+	return getenv(name);
+}
+
+/*
+ * The endpoint targets of a plan, all of one web service, workspace and
+ * token (what a fleet is), each getting the model of the job's output;
+ * the plan's ids, management endpoint and token into the fleet's.
+ * Returns 0, or exit 2 naming the field on a plan that is no fleet.
+ */
+static int plan_targets(struct targets *t, struct ep_session *ids, char **mgmt,
+			char **token, int *create, struct cli_ctx *ctx,
+			const struct cli_args *args)
+{
+	const char *path = cli_arg(args, "plan");
+	const char *output = cli_arg(args, "job-output");
+	amlr_error err = AMLR_ERROR_INIT;
+	const amlr_plan_target *a, *first = NULL;
+	size_t i, n = 0, k;
+
+	memset(t, 0, sizeof(*t));
+	if (amlr_plan_load(&t->plan, &err, path, plan_env, NULL) != AMLR_OK)
+		return cli_fail(ctx, &err);
+	for (i = 0; i < t->plan->n_targets; i++) {
+		a = &t->plan->targets[i];
+		if (a->kind != AMLR_PLAN_ENDPOINT)
+			return cli_failf(ctx, AMLR_EINVAL,
+					 "plan: %s: a fleet swaps classic "
+					 "endpoints; use 'retrain --plan' for "
+					 "web services",
+					 a->path);
+		if (!first)
+			first = a;
+		else if (strcmp(a->management_endpoint,
+				first->management_endpoint) ||
+			 strcasecmp(a->workspace, first->workspace) ||
+			 strcasecmp(a->webservice, first->webservice) ||
+			 strcmp(a->token, first->token))
+			return cli_failf(ctx, AMLR_EINVAL,
+					 "plan: %s: a fleet is one web service "
+					 "of one workspace (as %s)",
+					 a->path, first->path);
+		*create |= a->create;
+	}
+	if (cli_model_job_output(&t->job, ctx, cli_arg(args, "from-job"),
+				 output ? output : "output1") != 0)
+		return AMLR_EINVAL;
+	k = strlen(t->job.relative);
+	while (t->job.relative[0] == '/')
+		memmove(t->job.relative, t->job.relative + 1, k--);
+	if (k < 10 || strcmp(t->job.relative + k - 9, ".ilearner") != 0)
+		return cli_failf(ctx, AMLR_EINVAL,
+				 "%s: the job's model '%s' is not a .ilearner "
+				 "blob",
+				 cli_arg(args, "from-job"), t->job.relative);
+	if (!(t->v = calloc(t->plan->n_targets, sizeof(*t->v))) ||
+	    !(*mgmt = strdup(first->management_endpoint)) ||
+	    !(*token = strdup(first->token)))
+		return cli_failf(ctx, AMLR_EFAIL, "out of memory");
+	for (i = 0; i < t->plan->n_targets; i++, n++) {
+		t->v[n].endpoint = t->plan->targets[i].endpoint;
+		t->v[n].resource = t->plan->targets[i].resource;
+		t->v[n].ref = t->job.relative;
+		t->v[n].line = i;
+	}
+	t->n = n;
+	ids->workspace = first->workspace;
+	ids->webservice = first->webservice;
+	return 0;
 }
 
 /*
@@ -403,7 +494,7 @@ static int run_options(struct run_opts *o, struct cli_ctx *ctx,
 	const char *c = cli_arg(args, "concurrency");
 	const char *s = cli_arg(args, "shard");
 	const char *t = retrain ? cli_arg(args, "timeout") : NULL;
-	const char *slash;
+	const char *slash, *list;
 	char k[16];
 	long v;
 
@@ -440,15 +531,22 @@ static int run_options(struct run_opts *o, struct cli_ctx *ctx,
 				t);
 		o->timeout_ms = (uint64_t)v * 1000;
 	}
+	if (!cli_arg(args, "targets") == !(!retrain && cli_arg(args, "plan")))
+		return cli_usage_error(
+			ctx, usage,
+			retrain ? "'--targets' is required"
+				: "give '--targets FILE' or '--plan FILE'");
+	if (!retrain && cli_arg(args, "plan") && !cli_arg(args, "from-job"))
+		return cli_usage_error(ctx, usage,
+				       "'--plan' needs '--from-job FILE'");
+	list = cli_arg(args, "targets") ? cli_arg(args, "targets")
+					: cli_arg(args, "plan");
 	o->state = cli_arg(args, "state");
 	if (!o->state) {
-		if (!(o->state_buf =
-			      malloc(strlen(cli_arg(args, "targets")) + 7)))
+		if (!(o->state_buf = malloc(strlen(list) + 7)))
 			return cli_failf(ctx, AMLR_EFAIL, "out of memory");
-		memcpy(o->state_buf, cli_arg(args, "targets"),
-		       strlen(cli_arg(args, "targets")));
-		memcpy(o->state_buf + strlen(cli_arg(args, "targets")),
-		       ".state", 7);
+		memcpy(o->state_buf, list, strlen(list));
+		memcpy(o->state_buf + strlen(list), ".state", 7);
 		o->state = o->state_buf;
 	}
 	return 0;
@@ -661,19 +759,25 @@ static int fleet_run(int argc, char **argv, struct cli_ctx *ctx, int retrain)
 	char *token = NULL, *mgmt = NULL;
 	amlr_fleet *f = NULL;
 	size_t i;
-	int rc, erc, first = 0;
+	int rc, erc, first = 0, plan_create = 0;
 
 	memset(&t, 0, sizeof(t));
 	memset(&ro, 0, sizeof(ro));
 	if ((rc = cli_parse(&args, ctx, usage, argc, argv)) != 0 ||
-	    (rc = run_options(&ro, ctx, usage, &args, retrain)) != 0 ||
-	    (rc = ep_check_ids(&ids, ctx, usage, &args, EP_NEED_WEBSERVICE)) !=
-		    0)
+	    (rc = run_options(&ro, ctx, usage, &args, retrain)) != 0)
 		goto done;
 	/* The whole list is checked before anything else happens. */
-	if ((rc = read_targets(&t, ctx, cli_arg(&args, "targets"), retrain)) !=
-	    0)
+	if (cli_arg(&args, "plan")) {
+		memset(&ids, 0, sizeof(ids));
+		if ((rc = plan_targets(&t, &ids, &mgmt, &token, &plan_create,
+				       ctx, &args)) != 0)
+			goto done;
+	} else if ((rc = ep_check_ids(&ids, ctx, usage, &args,
+				      EP_NEED_WEBSERVICE)) != 0 ||
+		   (rc = read_targets(&t, ctx, cli_arg(&args, "targets"),
+				      retrain)) != 0) {
 		goto done;
+	}
 	if (!(selected = calloc(t.n, 1))) {
 		rc = cli_failf(ctx, AMLR_EFAIL, "out of memory");
 		goto done;
@@ -692,10 +796,10 @@ static int fleet_run(int argc, char **argv, struct cli_ctx *ctx, int retrain)
 			cs_env);
 		goto done;
 	}
-	if ((rc = workspace_token(&token, ctx)) != 0 ||
+	if ((!token && (rc = workspace_token(&token, ctx)) != 0) ||
 	    (retrain &&
 	     (rc = cli_exec_resolve(&exec, ctx, usage, &args)) != 0) ||
-	    (rc = management_url(&mgmt, ctx, &args)) != 0)
+	    (!mgmt && (rc = management_url(&mgmt, ctx, &args)) != 0))
 		goto done;
 	if (retrain &&
 	    (rc = upload_inputs(&t, selected, ctx, &args, connstr)) != 0)
@@ -714,7 +818,7 @@ static int fleet_run(int argc, char **argv, struct cli_ctx *ctx, int retrain)
 	fo.input_name = cli_arg(&args, "input-name");
 	fo.output_name = cli_arg(&args, "output-name");
 	fo.resource = cli_arg(&args, "resource");
-	fo.create = cli_has(&args, "create");
+	fo.create = cli_has(&args, "create") || plan_create;
 	fo.concurrency = ro.concurrency;
 	fo.job_timeout_ms = ro.timeout_ms;
 	fo.journal = ro.state;
@@ -731,9 +835,13 @@ static int fleet_run(int argc, char **argv, struct cli_ctx *ctx, int retrain)
 		ft.model = retrain ? NULL : t.v[i].ref;
 		ft.resource = t.v[i].resource;
 		if (amlr_fleet_add(f, &err, &ft) != AMLR_OK) {
-			rc = cli_failf(ctx, err.code, "%s: line %zu: %s",
-				       cli_arg(&args, "targets"), t.v[i].line,
-				       err.message);
+			rc = t.plan ? cli_failf(ctx, err.code,
+						"plan: targets[%zu]: %s",
+						t.v[i].line, err.message)
+				    : cli_failf(ctx, err.code,
+						"%s: line %zu: %s",
+						cli_arg(&args, "targets"),
+						t.v[i].line, err.message);
 			goto done;
 		}
 	}
