@@ -76,6 +76,13 @@ int cli_run(struct cli_ctx *ctx, int argc, char **argv);
  */
 void cli_http_opts(const struct cli_ctx *ctx, amlr_client_opts *o);
 
+/*
+ * The --debug trace of every client (HTTP, blob, fleet): one stderr line
+ * per line of @p text, marked "* " (info), "> " (sent) or "< " (received).
+ */
+void cli_trace(amlr_trace_kind kind, const char *text, size_t len,
+	       void *payload);
+
 /* The shared client, made on first use; NULL after printing an error. */
 amlr_client *cli_client(struct cli_ctx *ctx);
 

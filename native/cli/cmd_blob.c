@@ -205,23 +205,6 @@ static void target_release(struct target *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static void trace_to_stderr(amlr_trace_kind kind, const char *text, size_t len,
-			    void *payload)
-{
-	static const char *const prefix[] = { "* ", "> ", "< ", "> ", "< " };
-	size_t i = 0, j;
-
-	(void)payload;
-	while (i < len) {
-		for (j = i; j < len && text[j] != '\n'; j++)
-			;
-		if (j > i && !(j - i == 1 && text[i] == '\r'))
-			fprintf(stderr, "%s%.*s\n", prefix[kind],
-				(int)(j - i - (text[j - 1] == '\r')), text + i);
-		i = j + 1;
-	}
-}
-
 /* Bytes with an optional K/M/G suffix (powers of 1024). */
 static int parse_size(size_t *out, const char *s)
 {
@@ -374,7 +357,7 @@ static int resolve(struct target *t, struct cli_ctx *ctx,
 		goto done;
 	}
 	if (ctx->debug)
-		amlr_blob_set_trace_cb(t->blob, trace_to_stderr, NULL);
+		amlr_blob_set_trace_cb(t->blob, cli_trace, NULL);
 done:
 	amlr_connstr_free(cs);
 	amlr_secret_free(url);

@@ -687,14 +687,6 @@ static void show_progress(const amlr_fleet_progress *p, void *payload)
 	ctx->progress_shown = 1;
 }
 
-static void trace_line(amlr_trace_kind kind, const char *text, size_t len,
-		       void *payload)
-{
-	(void)kind;
-	(void)payload;
-	fprintf(stderr, "* %.*s\n", (int)len, text);
-}
-
 static amlr_code set_bool(amlr_json *o, const char *key, int v)
 {
 	amlr_json *b = NULL;
@@ -848,7 +840,7 @@ static int fleet_run(int argc, char **argv, struct cli_ctx *ctx, int retrain)
 	if (isatty(STDERR_FILENO))
 		amlr_fleet_set_progress_cb(f, show_progress, ctx);
 	if (ctx->debug)
-		amlr_fleet_set_trace_cb(f, trace_line, NULL);
+		amlr_fleet_set_trace_cb(f, cli_trace, NULL);
 	rc = amlr_fleet_run(f, &err);
 	cli_progress_done(ctx);
 	/* The results also after an engine failure, if anything happened. */

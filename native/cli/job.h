@@ -77,8 +77,4 @@ int cli_job_params(amlr_json *request, struct cli_ctx *ctx,
 amlr_code cli_csv_parse(amlr_json **names, amlr_json **rows, amlr_error *err,
 			const char *text, size_t len);
 
-/* The line-by-line trace of --debug (main.c's, for the blob client). */
-void cli_job_trace(amlr_trace_kind kind, const char *text, size_t len,
-		   void *payload);
-
 #endif

@@ -14,23 +14,6 @@
 #define DEFAULT_UPLOAD_CONTAINER "amlretrain-inputs"
 #define LINE_MAX_BYTES (64 * 1024)
 
-void cli_job_trace(amlr_trace_kind kind, const char *text, size_t len,
-		   void *payload)
-{
-	static const char *const prefix[] = { "* ", "> ", "< ", "> ", "< " };
-	size_t i = 0, j;
-
-	(void)payload;
-	while (i < len) {
-		for (j = i; j < len && text[j] != '\n'; j++)
-			;
-		if (j > i && !(j - i == 1 && text[i] == '\r'))
-			fprintf(stderr, "%s%.*s\n", prefix[kind],
-				(int)(j - i - (text[j - 1] == '\r')), text + i);
-		i = j + 1;
-	}
-}
-
 /* The first line of a file (a key, a SAS URL): a secret, kept off argv. */
 static int first_line(char **out, struct cli_ctx *ctx, const char *path,
 		      const char *what)
@@ -423,7 +406,7 @@ static int upload_all(struct refs *r)
 	if (amlr_blob_from_connstr(&blob, &err, r->cs, &opts) != AMLR_OK)
 		return cli_fail(r->ctx, &err);
 	if (r->ctx->debug)
-		amlr_blob_set_trace_cb(blob, cli_job_trace, NULL);
+		amlr_blob_set_trace_cb(blob, cli_trace, NULL);
 	if (amlr_blob_container_create(NULL, blob, r->container) != AMLR_OK) {
 		rc = cli_fail(r->ctx, amlr_blob_error(blob));
 		goto done;

@@ -54,8 +54,8 @@ static void print_commands(FILE *f, const struct cmd_spec *t)
 		fprintf(f, "  %-12s  %s\n", t->name, t->summary);
 }
 
-static void trace_to_stderr(amlr_trace_kind kind, const char *text, size_t len,
-			    void *payload)
+void cli_trace(amlr_trace_kind kind, const char *text, size_t len,
+	       void *payload)
 {
 	static const char *const prefix[] = { "* ", "> ", "< ", "> ", "< " };
 	size_t i = 0, j;
@@ -111,7 +111,7 @@ amlr_client *cli_client(struct cli_ctx *ctx)
 		return NULL;
 	}
 	if (ctx->debug)
-		amlr_client_set_trace_cb(ctx->client, trace_to_stderr, NULL);
+		amlr_client_set_trace_cb(ctx->client, cli_trace, NULL);
 	return ctx->client;
 }
 
