@@ -388,6 +388,9 @@ done:
 static const struct cli_opt list_opts[] = {
 	EP_OPT_WORKSPACE,
 	EP_OPT_WEBSERVICE,
+	{ "show-keys", 0, CLI_OPT_FLAG, NULL,
+	  "include PrimaryKey and SecondaryKey (secrets: mind where stdout goes)",
+	  NULL, 0 },
 	EP_OPT_SERVICE,
 	EP_OPT_END,
 };
@@ -396,8 +399,8 @@ static const struct cli_usage list_usage = {
 	"amlretrain endpoint list",
 	"[--webservice ID] [options]",
 	"List the endpoints of a classic web service.",
-	"Keys and the SAS tokens of resources are left out (null): 'get\n"
-	"--show-keys' shows an endpoint's keys.",
+	"Keys are left out (null) unless --show-keys, and the SAS tokens of\n"
+	"resources always.",
 	list_opts,
 	NULL,
 	0,
@@ -420,7 +423,7 @@ static int cmd_endpoint_list(int argc, char **argv, struct cli_ctx *ctx)
 		rc = ep_fail(ctx);
 		goto done;
 	}
-	rc = ep_emit(ctx, doc, 0);
+	rc = ep_emit(ctx, doc, cli_has(&args, "show-keys"));
 done:
 	amlr_json_free(doc);
 	ep_close(&s);
@@ -493,6 +496,8 @@ static const struct cli_opt add_opts[] = {
 	  throttle_choices, 0 },
 	{ "max-concurrent-calls", 0, CLI_OPT_VALUE, "N",
 	  "1-200, with --throttle-level High", NULL, 0 },
+	{ "prevent-update", 0, CLI_OPT_FLAG, NULL,
+	  "set PreventUpdate (azuremlps -PreventUpdate)", NULL, 0 },
 	EP_OPT_SERVICE,
 	EP_OPT_END,
 };
@@ -506,11 +511,21 @@ static const struct cli_usage add_usage = {
 	"settings is left alone (a success that says so: runbooks may run it\n"
 	"again); one whose settings differ gets the given ones.  With Low,\n"
 	"--max-concurrent-calls is ignored with a warning and sent as null,\n"
-	"as azuremlps does.  Free workspaces allow Low only, and 3 endpoints.",
+	"as azuremlps does.  PreventUpdate is sent false unless\n"
+	"--prevent-update (an existing endpoint keeps its own).  Free\n"
+	"workspaces allow Low only, and 3 endpoints.",
 	add_opts,
 	NULL,
 	0,
 };
+
+/* The endpoint's PreventUpdate: 1 true, 0 false or absent. */
+static int prevent_update_of(const amlr_json *ep)
+{
+	int b = 0;
+
+	return amlr_json_bool(&b, amlr_json_get(ep, "PreventUpdate")) && b;
+}
 
 /* Whether the existing endpoint already has the settings asked for. */
 static int same_settings(const amlr_json *ep,
@@ -528,6 +543,8 @@ static int same_settings(const amlr_json *ep,
 	if (want->max_concurrent_calls &&
 	    (!amlr_json_int(&n, amlr_json_get(ep, "MaxConcurrentCalls")) ||
 	     n != want->max_concurrent_calls))
+		return 0;
+	if (want->prevent_update && !prevent_update_of(ep))
 		return 0;
 	return 1;
 }
@@ -547,6 +564,8 @@ static void merge_settings(amlr_classic_endpoint_settings *want,
 	    amlr_json_int(&n, amlr_json_get(ep, "MaxConcurrentCalls")) &&
 	    n > 0 && n <= 200)
 		want->max_concurrent_calls = (int)n;
+	if (prevent_update_of(ep))
+		want->prevent_update = 1;
 }
 
 static int cmd_endpoint_add(int argc, char **argv, struct cli_ctx *ctx)
@@ -567,6 +586,7 @@ static int cmd_endpoint_add(int argc, char **argv, struct cli_ctx *ctx)
 			       EP_NEED_WEBSERVICE | EP_NEED_NAME)) != 0)
 		goto done;
 	want.description = cli_arg(&args, "description");
+	want.prevent_update = cli_has(&args, "prevent-update");
 	throttle_given = cli_has(&args, "throttle-level");
 	want.throttle_level =
 		throttle_given ? cli_arg(&args, "throttle-level") : "Low";

@@ -379,7 +379,7 @@ amlr_code amlr_classic_endpoint_add(amlr_json **out, amlr_classic *c,
 	static const amlr_classic_endpoint_settings none =
 		AMLR_CLASSIC_ENDPOINT_SETTINGS_INIT;
 	amlr_error *err = amlr_client__err(c->client);
-	amlr_json *body = NULL, *reply = NULL;
+	amlr_json *body = NULL, *reply = NULL, *flag = NULL;
 	amlr_buf text = AMLR_BUF_INIT;
 	amlr_response *resp = NULL;
 	const char *rbody;
@@ -407,6 +407,8 @@ amlr_code amlr_classic_endpoint_add(amlr_json **out, amlr_classic *c,
 					 s->max_concurrent_calls)
 		     : amlr_json_set(body, "MaxConcurrentCalls", NULL)) !=
 		    AMLR_OK ||
+	    amlr_json_new_bool(&flag, s->prevent_update != 0) != AMLR_OK ||
+	    amlr_json_set(body, "PreventUpdate", flag) != AMLR_OK ||
 	    amlr_json_serialize(&text, body, 0) != AMLR_OK) {
 		amlr_error_set(err, AMLR_EFAIL, "out of memory");
 		goto done;

@@ -118,6 +118,14 @@ ep_name() {
          | length == 1)' <<<"${output}"
   run -0 --separate-stderr amlretrain endpoint get -n default --show-keys
   jq -e '(.PrimaryKey | length) > 0' <<<"${output}"
+  local key="${output}"
+  # One request for every endpoint's keys (Get-AmlWebServiceEndpoint).
+  run -0 --separate-stderr amlretrain endpoint list --show-keys
+  jq -e --argjson d "${key}" 'map(select(.Name == "default"))[0]
+    | .PrimaryKey == $d.PrimaryKey and .SecondaryKey == $d.SecondaryKey
+      and (.SecondaryKey | length) > 0' <<<"${output}"
+  jq -e '[.[].Resources[]?.Location.SasBlobToken] | all(. == null)' \
+    <<<"${output}"
 }
 
 @test "-o table: Name, ThrottleLevel, MaxConcurrentCalls and the model's location" {
@@ -170,8 +178,26 @@ ep_name() {
     --throttle-level Low --max-concurrent-calls 10
   [[ "${stderr}" == *$'\namlretrain: warning: --max-concurrent-calls is ignored with ThrottleLevel Low (4 concurrent calls): sending null\n'* ]]
   # The PUT's body, as the --debug trace shows it.
-  [[ "${stderr}" == *'> {"Description":null,"ThrottleLevel":"Low","MaxConcurrentCalls":null}'* ]]
+  [[ "${stderr}" == *'> {"Description":null,"ThrottleLevel":"Low","MaxConcurrentCalls":null,"PreventUpdate":false}'* ]]
   jq -e '.ThrottleLevel == "Low" and .MaxConcurrentCalls == 4' <<<"${output}"
+}
+
+@test "add: --prevent-update sets PreventUpdate; a rerun without it keeps it" {
+  local name
+  name="$(ep_name)"
+  run -0 --separate-stderr amlretrain --debug endpoint add -n "${name}" \
+    --prevent-update
+  # azuremlps's body (notes §3.4): PreventUpdate is always sent.
+  [[ "${stderr}" == *'> {"Description":null,"ThrottleLevel":"Low","MaxConcurrentCalls":null,"PreventUpdate":true}'* ]]
+  jq -e '.PreventUpdate == true' <<<"${output}"
+  run -0 --separate-stderr amlretrain endpoint add -n "${name}" \
+    --prevent-update
+  assert_equal "${stderr}" "amlretrain: endpoint '${name}' exists already with these settings: nothing to do"
+  run -0 --separate-stderr amlretrain endpoint add -n "${name}" \
+    --description 'changed'
+  jq -e '.PreventUpdate == true and .Description == "changed"' <<<"${output}"
+  run -0 --separate-stderr amlretrain endpoint add -n "${name}b"
+  jq -e '.PreventUpdate == false' <<<"${output}"
 }
 
 @test "get: an unknown endpoint exits 4, a wrong token 3, with the service's codes" {

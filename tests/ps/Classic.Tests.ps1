@@ -248,6 +248,7 @@ Describe 'Add-AmlWebServiceEndpoint and Remove-AmlWebServiceEndpoint' {
         $ep.Description | Should -Be 'first'
         $ep.ThrottleLevel | Should -Be 'High'
         $ep.MaxConcurrentCalls | Should -Be 10
+        $ep.PreventUpdate | Should -BeFalse
         $verbose = Add-AmlWebServiceEndpoint -WebServiceId $ScoringId -EndpointName 'add-1' -Description 'first' `
             -ThrottleLevel High -MaxConcurrentCalls 10 -Verbose 4>&1
         ($verbose | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | Out-String) |
@@ -257,6 +258,14 @@ Describe 'Add-AmlWebServiceEndpoint and Remove-AmlWebServiceEndpoint' {
         Remove-AmlWebServiceEndpoint -WebServiceId $ScoringId -EndpointName 'add-1' | Should -BeNullOrEmpty
         (Get-Failure { Get-AmlWebServiceEndpoint -WebServiceId $ScoringId -EndpointName 'add-1' }).CategoryInfo.Category |
             Should -Be 'ObjectNotFound'
+    }
+
+    It '-PreventUpdate sets the endpoint''s PreventUpdate (azuremlps)' {
+        $ep = Add-AmlWebServiceEndpoint -WebServiceId $ScoringId -EndpointName 'prevent-1' -PreventUpdate
+        $ep.PreventUpdate | Should -BeTrue
+        (Get-AmlWebServiceEndpoint -WebServiceId $ScoringId -EndpointName 'prevent-1').PreventUpdate |
+            Should -BeTrue
+        Remove-AmlWebServiceEndpoint -WebServiceId $ScoringId -EndpointName 'prevent-1'
     }
 
     It 'adds and removes piped endpoints' {

@@ -187,12 +187,14 @@ static void test_classic__add_sends_the_settings(void **state)
 	s.description = "second \"one\"";
 	s.throttle_level = "High";
 	s.max_concurrent_calls = 20;
+	s.prevent_update = 1;
 	assert_int_equal(
 		amlr_classic_endpoint_add(&ep, f.classic, WSID, "ep2", &s),
 		AMLR_OK);
 	assert_string_equal(amlr_json_get_str(ep, "Name"), "ep2");
 	amlr_json_free(ep);
-	/* Unset values are JSON null, as azuremlps sends them (notes §3.4);
+	/* Unset values are JSON null and PreventUpdate false, as azuremlps
+	 * sends them (notes §3.4);
 	 * a reply without a body is success without an Endpoint. */
 	assert_int_equal(
 		amlr_classic_endpoint_add(&ep, f.classic, WSID, "ep3", NULL),
@@ -205,10 +207,10 @@ static void test_classic__add_sends_the_settings(void **state)
 	assert_non_null(strstr(ctype, "application/json"));
 	assert_string_equal(
 		body_of(&f, 0),
-		"{\"Description\":\"second \\\"one\\\"\",\"ThrottleLevel\":\"High\",\"MaxConcurrentCalls\":20}");
+		"{\"Description\":\"second \\\"one\\\"\",\"ThrottleLevel\":\"High\",\"MaxConcurrentCalls\":20,\"PreventUpdate\":true}");
 	assert_string_equal(
 		body_of(&f, 1),
-		"{\"Description\":null,\"ThrottleLevel\":null,\"MaxConcurrentCalls\":null}");
+		"{\"Description\":null,\"ThrottleLevel\":null,\"MaxConcurrentCalls\":null,\"PreventUpdate\":false}");
 }
 
 static void test_classic__patch_body_and_request(void **state)

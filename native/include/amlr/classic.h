@@ -49,11 +49,12 @@ typedef struct amlr_classic_endpoint_settings {
 	const char *description; /* NULL: JSON null */
 	const char *throttle_level; /* "Low" or "High"; NULL: JSON null */
 	int max_concurrent_calls; /* 1-200; 0: JSON null */
+	int prevent_update; /* PreventUpdate: 1 true, 0 false (as azuremlps) */
 } amlr_classic_endpoint_settings;
 
 #define AMLR_CLASSIC_ENDPOINT_SETTINGS_INIT \
 	{                                   \
-		NULL, NULL, 0               \
+		NULL, NULL, 0, 0            \
 	}
 
 /* One resource of a PATCH: where its new trained model is. */

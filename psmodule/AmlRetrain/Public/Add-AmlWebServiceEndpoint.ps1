@@ -33,6 +33,10 @@ function Add-AmlWebServiceEndpoint {
     .PARAMETER MaxConcurrentCalls
     1 to 200, with -ThrottleLevel High.
 
+    .PARAMETER PreventUpdate
+    Sets the endpoint's PreventUpdate flag (otherwise sent as false, as
+    azuremlps does; an existing endpoint keeps its own).
+
     .PARAMETER WorkspaceId
     The workspace id (32 hex digits).  Default: config.json, else
     $env:AMLR_WORKSPACE_ID.
@@ -77,8 +81,7 @@ function Add-AmlWebServiceEndpoint {
     .NOTES
     azuremlps's Add-AmlWebServiceEndpoint, which printed a message; this
     one returns the endpoint (the message is verbose output).
-    azuremlps's -PreventUpdate is not available: amlretrain endpoint add
-    has no such option yet.  A failure is a terminating error with the
+    A failure is a terminating error with the
     service's code and request id (per piped item, a non-terminating one).
     #>
     [CmdletBinding(SupportsShouldProcess)]
@@ -90,6 +93,7 @@ function Add-AmlWebServiceEndpoint {
         [string] $Description,
         [ValidateSet('Low', 'High')] [string] $ThrottleLevel,
         [ValidateRange(1, 200)] [int] $MaxConcurrentCalls,
+        [switch] $PreventUpdate,
         [ValidateNotNullOrEmpty()] [string] $WorkspaceId,
         [ValidateScript({ $_ -is [string] -or $_ -is [securestring] })] [object] $AuthorizationToken,
         [ValidateSet('South Central US', 'West Europe', 'Southeast Asia', 'Japan East', 'Germany Central',
@@ -112,6 +116,9 @@ function Add-AmlWebServiceEndpoint {
         }
         if ($PSBoundParameters.ContainsKey('MaxConcurrentCalls')) {
             $arguments += "--max-concurrent-calls=$MaxConcurrentCalls"
+        }
+        if ($PreventUpdate) {
+            $arguments += '--prevent-update'
         }
         Invoke-AmlrNative -Caller $PSCmdlet -ArgumentList $arguments -SecretEnvironment $settings.Environment `
             -TypeName 'AmlRetrain.ClassicEndpoint' -Target "$WebServiceId/$EndpointName" -PerItem

@@ -8,8 +8,8 @@ function Get-AmlWebServiceEndpoint {
 
     .DESCRIPTION
     Gets an endpoint (amlretrain endpoint get --show-keys), or without
-    -EndpointName every endpoint of the web service, default first
-    (amlretrain endpoint list, then each endpoint's keys).  As with
+    -EndpointName every endpoint of the web service, in the service's
+    order (amlretrain endpoint list --show-keys: one request).  As with
     azuremlps, PrimaryKey and SecondaryKey are filled in: ApiLocation and
     PrimaryKey are what Invoke-AmlWebServiceBESEndpoint and
     Invoke-AmlWebServiceRRSEndpoint take.  The SAS tokens of the
@@ -92,18 +92,15 @@ function Get-AmlWebServiceEndpoint {
     process {
         $settings = Resolve-AmlrClassicSetting -Caller $PSCmdlet -WorkspaceId $WorkspaceId `
             -AuthorizationToken $AuthorizationToken -Location $Location -ConfigFile $ConfigFile
-        $common = $settings.Arguments + "--webservice=$WebServiceId"
-        $names = if ($EndpointName) {
-            , $EndpointName
+        $common = $settings.Arguments + "--webservice=$WebServiceId" + '--show-keys'
+        if ($EndpointName) {
+            Invoke-AmlrNative -Caller $PSCmdlet -ArgumentList (@('endpoint', 'get') + $common +
+                "--name=$EndpointName") -SecretEnvironment $settings.Environment `
+                -TypeName 'AmlRetrain.ClassicEndpoint' -Target "$WebServiceId/$EndpointName" -PerItem
         } else {
-            $list = Invoke-AmlrNative -Caller $PSCmdlet -ArgumentList (@('endpoint', 'list') + $common) `
-                -SecretEnvironment $settings.Environment -Target $WebServiceId -PerItem
-            @($list | ForEach-Object { $_.Name })
-        }
-        foreach ($name in $names) {
-            Invoke-AmlrNative -Caller $PSCmdlet -ArgumentList (@('endpoint', 'get') + $common + "--name=$name" +
-                '--show-keys') -SecretEnvironment $settings.Environment -TypeName 'AmlRetrain.ClassicEndpoint' `
-                -Target "$WebServiceId/$name" -PerItem
+            Invoke-AmlrNative -Caller $PSCmdlet -ArgumentList (@('endpoint', 'list') + $common) `
+                -SecretEnvironment $settings.Environment -TypeName 'AmlRetrain.ClassicEndpoint' `
+                -Target $WebServiceId -PerItem
         }
     }
 }
