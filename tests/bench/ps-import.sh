@@ -2,8 +2,9 @@
 # What Import-Module AmlRetrain adds to a bare pwsh start: the median of 5
 # `pwsh -NoProfile -Command exit` beside the median of 5 with the import
 # (issue 8: at most 150 ms more), wall-clock and CPU time, runs interleaved:
-# the packaged module (psmodule/build-package.sh: one AmlRetrain.psm1, the
-# form to install) and the source tree's (one file per function).  For scale, also the import of an empty module (a manifest
+# the packaged module (psmodule/build-package.sh: one AmlRetrain.psm1 and
+# MAML help, the form to install) and the source tree's (one file per
+# function, comment-based help).  For scale, also the import of an empty module (a manifest
 # and one function): what any module costs in that pwsh.
 # Usage: ps-import.sh [RUNS]   (default 5)
 set -o errexit -o nounset -o pipefail
@@ -82,6 +83,10 @@ main() {
     "$((source_wall - bare_wall))" "$((source_cpu - bare_cpu))"
   printf '%-40s %10d %10d\n' 'added by an empty module (scale)' \
     "$((empty_wall - bare_wall))" "$((empty_cpu - bare_cpu))"
+  printf 'BENCH|Import-Module AmlRetrain (packaged), added to a bare pwsh %s start (median of %s)|+%d ms wall, +%d ms CPU|%d ms wall, %d ms CPU (pwsh -NoProfile -Command exit); an empty module adds %d ms wall|%s|<= 150 ms added\n' \
+    "${version}" "${RUNS}" "$((import_wall - bare_wall))" "$((import_cpu - bare_cpu))" \
+    "${bare_wall}" "${bare_cpu}" "$((empty_wall - bare_wall))" \
+    "$(awk -v a="${import_wall}" -v b="${bare_wall}" 'BEGIN { printf "%.2f", a / b }')"
 }
 
 main "$@"

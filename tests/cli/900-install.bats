@@ -97,6 +97,11 @@ teardown() {
     grep -qF -- "$(grep -m1 '^function ' "${f}")" "${base}/AmlRetrain.psm1"
   done
   assert_file_not_exists "${base}/Public"
+  # with a pwsh, the help as MAML and no help comment left to parse
+  if "${AMLR_ROOT}/tests/test_helper/run-pester" --which-pwsh >/dev/null; then
+    xmllint --noout "${base}/en-US/AmlRetrain-help.xml"
+    run -1 grep -c '<#' "${base}/AmlRetrain.psm1"
+  fi
   # Nothing is writable by others.
   run -0 find "${ROOT}" -perm -o+w ! -type l
   assert_output ''

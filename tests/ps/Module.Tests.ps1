@@ -187,20 +187,39 @@ Describe 'commands' {
         $LASTEXITCODE | Should -Be 0
         $root = "$TestDrive/package/AmlRetrain"
         (Get-ChildItem -Path $root -Recurse -File).Name | Sort-Object |
-            Should -Be @('about_AmlRetrain.help.txt', 'AmlRetrain.Format.ps1xml', 'AmlRetrain.psd1', 'AmlRetrain.psm1')
+            Should -Be @('about_AmlRetrain.help.txt', 'AmlRetrain-help.xml', 'AmlRetrain.Format.ps1xml', 'AmlRetrain.psd1',
+                'AmlRetrain.psm1')
         $text = [System.IO.File]::ReadAllText("$root/AmlRetrain.psm1")
         $text | Should -Not -Match '<loader>|GetFiles'
+        # The help is MAML (build-help.ps1): no help comment is parsed at import.
+        $text | Should -Not -Match '<#|\.SYNOPSIS'
+        ([regex]::Matches($text, '(?m)^    # \.ExternalHelp AmlRetrain-help\.xml$')).Count | Should -Be @($PublicFiles).Count
+        # Get-Help text as the source tree's comments give it, aliases
+        # aside (MAML has them, comment-based help does not).
+        $helpText = {
+            param([string] $Manifest)
+            $module = Import-Module $Manifest -PassThru -Force
+            foreach ($name in $module.ExportedFunctions.Keys | Sort-Object) {
+                (Get-Help -Name $name -Full | Out-String -Width 120) -split "`n" |
+                    Where-Object { $_.Trim() -and $_ -notmatch '^\s+Aliases\s' }
+            }
+            Remove-Module $module -Force
+        }
+        $source = & $helpText $ModulePath
+        $source.Count | Should -BeGreaterThan 1000
+        & $helpText "$root/AmlRetrain.psd1" | Should -Be $source
         $functions = @($PublicFiles) + @($PrivateFiles) | ForEach-Object { $_.BaseName }
         foreach ($name in $functions) {
             $text | Should -Match "(?m)^function $name \{" -Because "$name is in the package"
         }
         try {
-            Remove-Module AmlRetrain -Force
+            Get-Module AmlRetrain | Remove-Module -Force
             $packaged = Import-Module "$root/AmlRetrain.psd1" -PassThru -Force -WarningVariable warnings
             $warnings | Should -BeNullOrEmpty
             ($packaged.ExportedFunctions.Keys | Sort-Object) | Should -Be (@($Manifest.FunctionsToExport) | Sort-Object)
             ($packaged.ExportedAliases.Keys | Sort-Object) | Should -Be (@($Manifest.AliasesToExport) | Sort-Object)
             @((Get-Help Set-AmlWebServiceEndpointResource -Full).Examples.Example).Count | Should -BeGreaterThan 0
+            (Get-Help Get-AmlWebServiceEndpoint -Parameter WebServiceId | Out-String) | Should -Match 'Aliases\s+Id'
             $env:ECHO_STDOUT = $Fixture
             $env:ECHO_EXIT = 0
             Remove-Item -Force -ErrorAction Ignore $env:ECHO_LOG
