@@ -373,6 +373,7 @@ fuzz:
 # Each prints `BENCH|scenario|ours|baseline|ratio|target` lines, which
 # tests/bench/report turns into the table of docs/BENCHMARKS.md.
 bench: all
+	$(Q)scripts/install-deps --bench
 	$(Q){ AMLR_BUILD=$(abspath $(BUILD)) tests/bench/run 2>&1; \
 		echo "bench: exit $$?"; } | tee $(BUILD)/bench.out
 	$(Q)tests/bench/report $(BUILD)/bench.out >$(BUILD)/BENCHMARKS.md.tmp
