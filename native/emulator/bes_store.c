@@ -13,12 +13,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "amlr/amlr.h"
 #include "amlr/connstr.h"
 #include "amlr/fileio.h"
 #include "amlr/sas.h"
 #include "amlr/secret.h"
 #include "amlr/sharedkey.h"
 #include "arm_store.h"
+#include "bes_external.h"
 #include "bes_store.h"
 #include "blob_store.h"
 #include "classic_store.h"
@@ -33,10 +35,18 @@
 #define DEFAULT_CONTAINER "experimentoutput"
 #define INTERRUPTED \
 	"the job was interrupted: the emulator stopped while it was running"
+#define CREDS_LOST \
+	"the job's storage credentials were not kept across the emulator's restart; submit it again"
+#define RESULTS_SAS_LOST \
+	"no SasBlobToken for outputs in other storage accounts: the job's storage credentials were not kept across the emulator's restart"
+#define EXTERNAL_INPUT_MAX (256u << 20)
 
 struct job {
 	char id[JOB_ID_SIZE];
 	amlr_json *doc; /* the job file's document */
+	/* keys and SASs of its external blobs (bes_external.h): never on
+	 * disk; kept while the job may still run, or has results */
+	struct emu_bes_secrets *secrets;
 };
 
 /* The RRS calls in flight on one endpoint (or web service). */
@@ -72,6 +82,7 @@ struct emu_bes {
 	pthread_t threads[WORKERS];
 	size_t nthreads;
 	int stopping;
+	int curl_ready; /* amlr_global_init() done: external blobs */
 };
 
 /*
@@ -82,6 +93,8 @@ struct emu_bes {
  *    "inputs": {name: {"account","container","blob"}},
  *    "outputs": {name: {"account","container","blob"}},
  *    "globals": {...}, "details": "..."}
+ * where a blob in another storage account (bes_external.h) also has
+ * "endpoint", "external": true and "auth"; its credential is in memory.
  */
 
 static int64_t now_ms(void)
@@ -131,7 +144,9 @@ static struct job *find_job(struct emu_bes *bes, const char *id)
 	return NULL;
 }
 
-static amlr_code add_job(struct emu_bes *bes, const char *id, amlr_json *doc)
+/* Add job @p id; it takes @p doc and @p secrets on success. */
+static amlr_code add_job(struct emu_bes *bes, const char *id, amlr_json *doc,
+			 struct emu_bes_secrets *secrets)
 {
 	struct job *v;
 
@@ -144,6 +159,7 @@ static amlr_code add_job(struct emu_bes *bes, const char *id, amlr_json *doc)
 		bes->cap = bes->cap ? bes->cap * 2 : 16;
 	}
 	snprintf(bes->jobs[bes->n].id, JOB_ID_SIZE, "%s", id);
+	bes->jobs[bes->n].secrets = secrets;
 	bes->jobs[bes->n++].doc = doc;
 	return AMLR_OK;
 }
@@ -178,12 +194,32 @@ static int is_job_id(const char *s)
 	return i == JOB_ID_SIZE - 1;
 }
 
+/* Whether a blob of job @p doc is in another storage account. */
+static int has_external(const amlr_json *doc)
+{
+	static const char *const sides[] = { "inputs", "outputs" };
+	amlr_json_iter it;
+	const char *name;
+	amlr_json *loc;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		it = (amlr_json_iter)AMLR_JSON_ITER_INIT;
+		while (amlr_json_next(&name, &loc, amlr_json_get(doc, sides[i]),
+				      &it))
+			if (emu_bes_ext_is(loc))
+				return 1;
+	}
+	return 0;
+}
+
 static amlr_code load_one(struct emu_bes *bes, amlr_error *err,
 			  const char *file)
 {
 	amlr_buf path = AMLR_BUF_INIT, text = AMLR_BUF_INIT;
 	amlr_json *doc = NULL;
 	const char *id, *state;
+	int lost;
 	amlr_code rc;
 
 	if ((rc = amlr_buf_printf(&path, "%s/%s", bes->dir, file)) != AMLR_OK)
@@ -209,12 +245,20 @@ static amlr_code load_one(struct emu_bes *bes, amlr_error *err,
 				     amlr_json_get_str(doc, "service"))) !=
 		     AMLR_OK))
 		goto done;
+	/* A job not yet run with blobs in another account: their keys and
+	 * SASs were in the memory of the emulator that stopped. */
+	lost = strcmp(state, "NotStarted") == 0 && has_external(doc);
 	if (strcmp(state, "Running") == 0 &&
 	    ((rc = amlr_json_set_str(doc, "state", "Failed")) != AMLR_OK ||
 	     (rc = amlr_json_set_str(doc, "details", INTERRUPTED)) != AMLR_OK ||
 	     (rc = save(bes, doc)) != AMLR_OK))
 		goto done;
-	if ((rc = add_job(bes, id, doc)) != AMLR_OK)
+	if (lost &&
+	    ((rc = amlr_json_set_str(doc, "state", "Failed")) != AMLR_OK ||
+	     (rc = amlr_json_set_str(doc, "details", CREDS_LOST)) != AMLR_OK ||
+	     (rc = save(bes, doc)) != AMLR_OK))
+		goto done;
+	if ((rc = add_job(bes, id, doc, NULL)) != AMLR_OK)
 		goto done;
 	doc = NULL;
 done:
@@ -472,10 +516,14 @@ static amlr_code location_new(amlr_json **out, const char *account,
 /*
  * Resolve blob reference @p ref of input or output @p name into @p *out
  * ({"account","container","blob"}): 1 done, 0 refused (@p res), -1 failed.
+ * With @p secret_out, a blob of another storage account is resolved too
+ * (bes_external.h), its credential into *secret_out; without, only the
+ * emulator's own accounts are.
  */
-int emu_bes_resolve(amlr_json **out, struct emu_bes_result *res,
-		    struct emu_bes *bes, const char *base_url, const char *name,
-		    const amlr_json *ref, int write)
+static int resolve(amlr_json **out, char **secret_out,
+		   struct emu_bes_result *res, struct emu_bes *bes,
+		   const char *base_url, const char *name, const amlr_json *ref,
+		   int write)
 {
 	const struct emu_seed_storage *acct;
 	amlr_connstr *cs = NULL;
@@ -509,8 +557,16 @@ int emu_bes_resolve(amlr_json **out, struct emu_bes_result *res,
 		goto done;
 	}
 	if (text && *text) {
-		if (amlr_connstr_parse(&cs, NULL, text) != AMLR_OK ||
-		    !amlr_connstr_account(cs)) {
+		if (amlr_connstr_parse(&cs, NULL, text) == AMLR_OK &&
+		    secret_out &&
+		    !emu_bes_ext_is_own(base_url, bes->world->seed,
+					amlr_connstr_blob_endpoint(cs))) {
+			ok = emu_bes_ext_resolve(out, secret_out, res, name, cs,
+						 NULL, NULL, container, blob,
+						 write);
+			goto done;
+		}
+		if (!cs || !amlr_connstr_account(cs)) {
 			ok = refuse(res, 400, "BadArgument",
 				    "InvalidBlobConnectionString", name,
 				    "the ConnectionString of '%s' is not valid",
@@ -520,6 +576,13 @@ int emu_bes_resolve(amlr_json **out, struct emu_bes_result *res,
 		if (!(account = strdup(amlr_connstr_account(cs))))
 			goto done;
 	} else {
+		if (secret_out &&
+		    !emu_bes_ext_is_own(base_url, bes->world->seed, base)) {
+			ok = emu_bes_ext_resolve(out, secret_out, res, name,
+						 NULL, base, token, container,
+						 blob, write);
+			goto done;
+		}
 		rc = split_host(&account, &rest, base_url, base);
 		if (rc == AMLR_EFAIL)
 			goto done;
@@ -570,6 +633,35 @@ done:
 	return ok;
 }
 
+int emu_bes_resolve(amlr_json **out, struct emu_bes_result *res,
+		    struct emu_bes *bes, const char *base_url, const char *name,
+		    const amlr_json *ref, int write)
+{
+	return resolve(out, NULL, res, bes, base_url, name, ref, write);
+}
+
+/* Resolve @p ref for a job, keeping an external blob's credential. */
+static int job_resolve(amlr_json **out, struct emu_bes_secrets **secrets,
+		       struct emu_bes_result *res, struct emu_bes *bes,
+		       const char *base_url, const char *name,
+		       const amlr_json *ref, int write)
+{
+	char *secret = NULL;
+	int ok;
+
+	*out = NULL;
+	if ((ok = resolve(out, &secret, res, bes, base_url, name, ref,
+			  write)) != 1 ||
+	    !secret)
+		return ok;
+	if (emu_bes_secrets_put(secrets, write, name, secret) != AMLR_OK) {
+		amlr_json_free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 1;
+}
+
 static int ends_with(const char *s, const char *suffix)
 {
 	size_t a = strlen(s), b = strlen(suffix);
@@ -591,9 +683,9 @@ static int graph_has(const amlr_json *props, int output, const char *name)
 }
 
 /* Resolve the job's inputs into @p out: 1, 0 (refused), -1. */
-static int take_inputs(amlr_json *out, struct emu_bes_result *res,
-		       struct emu_bes *bes, const struct emu_bes_call *call,
-		       const amlr_json *body)
+static int take_inputs(amlr_json *out, struct emu_bes_secrets **secrets,
+		       struct emu_bes_result *res, struct emu_bes *bes,
+		       const struct emu_bes_call *call, const amlr_json *body)
 {
 	const amlr_json *inputs = amlr_json_get(body, "Inputs");
 	const amlr_json *single = amlr_json_get(body, "Input");
@@ -615,8 +707,8 @@ static int take_inputs(amlr_json *out, struct emu_bes_result *res,
 			return refuse(res, 400, "BadArgument",
 				      "InvalidInputNames", "Input",
 				      "the web service has no input");
-		if ((ok = emu_bes_resolve(&loc, res, bes, call->base_url, name,
-					  single, 0)) != 1)
+		if ((ok = job_resolve(&loc, secrets, res, bes, call->base_url,
+				      name, single, 0)) != 1)
 			return ok;
 		if (amlr_json_set(out, name, loc) != AMLR_OK)
 			return -1;
@@ -630,8 +722,8 @@ static int take_inputs(amlr_json *out, struct emu_bes_result *res,
 				      "InvalidInputNames", name,
 				      "the web service has no input '%s'",
 				      name);
-		if ((ok = emu_bes_resolve(&loc, res, bes, call->base_url, name,
-					  ref, 0)) != 1)
+		if ((ok = job_resolve(&loc, secrets, res, bes, call->base_url,
+				      name, ref, 0)) != 1)
 			return ok;
 		if (amlr_json_set(out, name, loc) != AMLR_OK)
 			return -1;
@@ -643,6 +735,14 @@ static int take_inputs(amlr_json *out, struct emu_bes_result *res,
 				      "input '%s' is required", name);
 	it = (amlr_json_iter)AMLR_JSON_ITER_INIT;
 	while (amlr_json_next(&name, &ref, out, &it)) {
+		if (emu_bes_ext_is(ref)) {
+			if ((ok = emu_bes_ext_check_input(
+				     res, name, ref,
+				     emu_bes_secrets_get(*secrets, 0, name))) !=
+			    1)
+				return ok;
+			continue;
+		}
 		memset(&bf, 0, sizeof(bf));
 		switch (emu_blob_read(bes->world->blob, &bf,
 				      amlr_json_get_str(ref, "account"),
@@ -698,9 +798,10 @@ static const struct emu_seed_storage *default_account(struct emu_bes *bes,
 }
 
 /* Resolve the outputs (overrides, else defaults) into @p out. */
-static int take_outputs(amlr_json *out, struct emu_bes_result *res,
-			struct emu_bes *bes, const struct emu_bes_call *call,
-			const amlr_json *body, const char *job_id)
+static int take_outputs(amlr_json *out, struct emu_bes_secrets **secrets,
+			struct emu_bes_result *res, struct emu_bes *bes,
+			const struct emu_bes_call *call, const amlr_json *body,
+			const char *job_id)
 {
 	const amlr_json *outputs = amlr_json_get(body, "Outputs");
 	amlr_json_iter it = AMLR_JSON_ITER_INIT;
@@ -720,8 +821,8 @@ static int take_outputs(amlr_json *out, struct emu_bes_result *res,
 				      "InvalidOutputOverrideName", name,
 				      "the web service has no output '%s'",
 				      name);
-		if ((ok = emu_bes_resolve(&loc, res, bes, call->base_url, name,
-					  ref, 1)) != 1)
+		if ((ok = job_resolve(&loc, secrets, res, bes, call->base_url,
+				      name, ref, 1)) != 1)
 			return ok;
 		blob = amlr_json_get_str(loc, "blob");
 		model = output_is_model(call->props, name);
@@ -803,6 +904,7 @@ amlr_code emu_bes_submit(struct emu_bes *bes, struct emu_bes_result *res,
 			 const struct emu_bes_call *call, const amlr_json *body)
 {
 	amlr_json *doc = NULL, *inputs = NULL, *outputs = NULL;
+	struct emu_bes_secrets *secrets = NULL;
 	const amlr_json *globals;
 	amlr_buf gtext = AMLR_BUF_INIT;
 	const char *missing;
@@ -837,8 +939,9 @@ amlr_code emu_bes_submit(struct emu_bes *bes, struct emu_bes_result *res,
 	    (rc = amlr_json_new_object(&outputs)) != AMLR_OK)
 		goto done;
 	rc = AMLR_EFAIL;
-	if ((ok = take_inputs(inputs, res, bes, call, body)) != 1 ||
-	    (ok = take_outputs(outputs, res, bes, call, body, id)) != 1) {
+	if ((ok = take_inputs(inputs, &secrets, res, bes, call, body)) != 1 ||
+	    (ok = take_outputs(outputs, &secrets, res, bes, call, body, id)) !=
+		    1) {
 		rc = ok == 0 ? AMLR_OK : AMLR_EFAIL;
 		goto done;
 	}
@@ -865,14 +968,17 @@ amlr_code emu_bes_submit(struct emu_bes *bes, struct emu_bes_result *res,
 		goto done;
 	pthread_mutex_lock(&bes->lock);
 	if ((rc = save(bes, doc)) == AMLR_OK &&
-	    (rc = add_job(bes, id, doc)) == AMLR_OK)
+	    (rc = add_job(bes, id, doc, secrets)) == AMLR_OK) {
 		doc = NULL;
+		secrets = NULL;
+	}
 	pthread_mutex_unlock(&bes->lock);
 	if (rc != AMLR_OK)
 		goto done;
 	res->status = 200;
 	rc = json_string_body(res, id);
 done:
+	emu_bes_secrets_free(secrets);
 	amlr_json_free(doc);
 	amlr_json_free(inputs);
 	amlr_json_free(outputs);
@@ -909,6 +1015,14 @@ static amlr_code set_state(struct emu_bes *bes, struct job *j,
 	if ((rc = amlr_json_set_str(j->doc, "state", state)) != AMLR_OK ||
 	    (rc = amlr_json_set_str(j->doc, "details", details)) != AMLR_OK)
 		return rc;
+	/* Credentials are kept only for what can still use them: a run, or
+	 * the read SAS of results. */
+	if (strcmp(state, "Failed") == 0 || strcmp(state, "Cancelled") == 0) {
+		emu_bes_secrets_free(j->secrets);
+		j->secrets = NULL;
+	} else if (strcmp(state, "Finished") == 0) {
+		emu_bes_secrets_drop(&j->secrets, 0);
+	}
 	return save(bes, j->doc);
 }
 
@@ -1025,13 +1139,33 @@ done:
 	return rc;
 }
 
+/* A Results entry for external blob @p loc, with a fresh SAS if any. */
+static amlr_code external_ref(amlr_json **out, const amlr_json *loc,
+			      const char *secret)
+{
+	time_t now = time(NULL);
+	amlr_code rc;
+
+	if ((rc = amlr_json_new_object(out)) != AMLR_OK)
+		return rc;
+	if ((rc = amlr_json_set_str(*out, "ConnectionString", NULL)) !=
+		    AMLR_OK ||
+	    (rc = emu_bes_ext_result(*out, loc, secret, now - SAS_BACKDATE_S,
+				     now + SAS_LIFETIME_S)) != AMLR_OK) {
+		amlr_json_free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
 amlr_code emu_bes_status(struct emu_bes *bes, struct emu_bes_result *res,
 			 const struct emu_bes_call *call, const char *id)
 {
 	amlr_json *doc = NULL, *results = NULL, *entry = NULL, *loc;
 	amlr_json_iter it = AMLR_JSON_ITER_INIT;
 	struct job *j;
-	const char *state, *name;
+	const char *state, *name, *details, *secret;
+	int lost = 0;
 	amlr_code rc = AMLR_OK;
 
 	pthread_mutex_lock(&bes->lock);
@@ -1046,8 +1180,16 @@ amlr_code emu_bes_status(struct emu_bes *bes, struct emu_bes_result *res,
 			goto done;
 		while (amlr_json_next(&name, &loc,
 				      amlr_json_get(j->doc, "outputs"), &it)) {
-			if ((rc = emu_bes_blob_ref(&entry, bes, call->base_url,
-						   loc, 1)) != AMLR_OK ||
+			if (emu_bes_ext_is(loc)) {
+				secret = emu_bes_secrets_get(j->secrets, 1,
+							     name);
+				lost |= !secret;
+				rc = external_ref(&entry, loc, secret);
+			} else {
+				rc = emu_bes_blob_ref(&entry, bes,
+						      call->base_url, loc, 1);
+			}
+			if (rc != AMLR_OK ||
 			    (rc = amlr_json_set(results, name, entry)) !=
 				    AMLR_OK)
 				goto done;
@@ -1056,10 +1198,11 @@ amlr_code emu_bes_status(struct emu_bes *bes, struct emu_bes_result *res,
 	}
 	rc = amlr_json_set(doc, "Results", results);
 	results = NULL;
+	details = amlr_json_get_str(j->doc, "details");
 	if (rc != AMLR_OK ||
 	    (rc = amlr_json_set_str(doc, "Details",
-				    amlr_json_get_str(j->doc, "details"))) !=
-		    AMLR_OK)
+				    lost && !details ? RESULTS_SAS_LOST
+						     : details)) != AMLR_OK)
 		goto done;
 	res->status = 200;
 	rc = amlr_json_serialize(&res->body, doc, 0);
@@ -1253,8 +1396,39 @@ static int wait_delay(struct emu_bes *bes, const char *id, long ms)
 	return go;
 }
 
+/* Read input @p name's blob @p loc into @p out; @p details on error. */
+static amlr_code read_input(amlr_buf *out, char details[EMU_GRAPH_ERR_SIZE],
+			    struct emu_bes *bes,
+			    const struct emu_bes_secrets *secrets,
+			    const char *name, const amlr_json *loc)
+{
+	struct emu_blob_fail bf;
+	struct emu_blob_info info;
+	uint64_t off, len;
+	amlr_code rc;
+
+	if (emu_bes_ext_is(loc))
+		return emu_bes_ext_read(out, details, name, loc,
+					emu_bes_secrets_get(secrets, 0, name),
+					EXTERNAL_INPUT_MAX);
+	memset(&bf, 0, sizeof(bf));
+	rc = emu_blob_read(bes->world->blob, &bf,
+			   amlr_json_get_str(loc, "account"),
+			   amlr_json_get_str(loc, "container"),
+			   amlr_json_get_str(loc, "blob"), NULL, NULL, &info,
+			   &off, &len, out);
+	if (rc != AMLR_OK)
+		snprintf(details, EMU_GRAPH_ERR_SIZE,
+			 "input '%s': blob '%s/%s': %s", name,
+			 amlr_json_get_str(loc, "container"),
+			 amlr_json_get_str(loc, "blob"),
+			 bf.code ? bf.code : "cannot be read");
+	return rc;
+}
+
 /* Read the inputs, run the graph, write the outputs; @p details on error. */
 static amlr_code run_job(struct emu_bes *bes, const amlr_json *doc,
+			 const struct emu_bes_secrets *secrets,
 			 char details[EMU_GRAPH_ERR_SIZE])
 {
 	const amlr_json *ins = amlr_json_get(doc, "inputs");
@@ -1273,7 +1447,6 @@ static amlr_code run_job(struct emu_bes *bes, const amlr_json *doc,
 	const char *name;
 	size_t n_in = amlr_json_len(ins), n_out = amlr_json_len(outs), i = 0;
 	size_t n_res = 0;
-	uint64_t off, len;
 	amlr_code rc;
 
 	rc = emu_bes_props(&props, bes->world,
@@ -1294,20 +1467,9 @@ static amlr_code run_job(struct emu_bes *bes, const amlr_json *doc,
 	    !(wanted = calloc(n_out + 1, sizeof(*wanted))))
 		goto done;
 	for (i = 0; amlr_json_next(&name, &loc, ins, &it); i++) {
-		memset(&bf, 0, sizeof(bf));
-		rc = emu_blob_read(bes->world->blob, &bf,
-				   amlr_json_get_str(loc, "account"),
-				   amlr_json_get_str(loc, "container"),
-				   amlr_json_get_str(loc, "blob"), NULL, NULL,
-				   &info, &off, &len, &data[i]);
-		if (rc != AMLR_OK) {
-			snprintf(details, EMU_GRAPH_ERR_SIZE,
-				 "input '%s': blob '%s/%s': %s", name,
-				 amlr_json_get_str(loc, "container"),
-				 amlr_json_get_str(loc, "blob"),
-				 bf.code ? bf.code : "cannot be read");
+		if ((rc = read_input(&data[i], details, bes, secrets, name,
+				     loc)) != AMLR_OK)
 			goto done;
-		}
 		inputs[i].name = name;
 		inputs[i].data = data[i].ptr ? data[i].ptr : "";
 		inputs[i].len = data[i].len;
@@ -1324,6 +1486,18 @@ static amlr_code run_job(struct emu_bes *bes, const amlr_json *doc,
 		goto done;
 	for (i = 0; i < n_res; i++) {
 		loc = amlr_json_get(outs, res[i].name);
+		if (emu_bes_ext_is(loc)) {
+			if ((rc = emu_bes_ext_write(
+				     details, res[i].name, loc,
+				     emu_bes_secrets_get(secrets, 1,
+							 res[i].name),
+				     res[i].data, res[i].len,
+				     res[i].kind == EMU_GRAPH_MODEL
+					     ? "application/octet-stream"
+					     : "text/csv")) != AMLR_OK)
+				goto done;
+			continue;
+		}
 		memset(&bf, 0, sizeof(bf));
 		rc = emu_blob_container_create(
 			bes->world->blob, &bf,
@@ -1381,6 +1555,7 @@ static void *worker(void *arg)
 {
 	struct emu_bes *bes = arg;
 	char id[JOB_ID_SIZE], details[EMU_GRAPH_ERR_SIZE];
+	struct emu_bes_secrets *secrets;
 	amlr_json *doc;
 	struct job *j;
 	amlr_code rc;
@@ -1398,16 +1573,24 @@ static void *worker(void *arg)
 			--bes->qn * sizeof(*bes->queue));
 		j = find_job(bes, id);
 		doc = j ? copy_doc(j->doc) : NULL;
+		secrets = NULL;
+		if (doc &&
+		    emu_bes_secrets_copy(&secrets, j->secrets) != AMLR_OK) {
+			amlr_json_free(doc);
+			doc = NULL;
+		}
 		pthread_mutex_unlock(&bes->lock);
 		if (!doc)
 			continue;
 		details[0] = '\0';
 		if (bes->world->cfg.job_delay_ms > 0 &&
 		    !wait_delay(bes, id, bes->world->cfg.job_delay_ms)) {
+			emu_bes_secrets_free(secrets);
 			amlr_json_free(doc);
 			continue; /* cancelled, or the emulator stops */
 		}
-		rc = run_job(bes, doc, details);
+		rc = run_job(bes, doc, secrets, details);
+		emu_bes_secrets_free(secrets);
 		amlr_json_free(doc);
 		pthread_mutex_lock(&bes->lock);
 		j = find_job(bes, id);
@@ -1446,6 +1629,13 @@ amlr_code emu_bes_new(struct emu_bes **out, amlr_error *err,
 		if ((rc = load_jobs(bes, err)) != AMLR_OK)
 			goto done;
 	}
+	/* libcurl's process-wide set-up, before any thread may use it. */
+	if (amlr_global_init() != AMLR_OK) {
+		rc = amlr_error_set(err, AMLR_EFAIL,
+				    "cannot initialise libcurl");
+		goto done;
+	}
+	bes->curl_ready = 1;
 	/*
 	 * Workers take no signals: SIGINT and SIGTERM are for the main
 	 * thread's sigwait(), which blocks them only after this.
@@ -1483,8 +1673,10 @@ void emu_bes_free(struct emu_bes *bes)
 	pthread_mutex_unlock(&bes->lock);
 	for (i = 0; i < bes->nthreads; i++)
 		pthread_join(bes->threads[i], NULL);
-	for (i = 0; i < bes->n; i++)
+	for (i = 0; i < bes->n; i++) {
 		amlr_json_free(bes->jobs[i].doc);
+		emu_bes_secrets_free(bes->jobs[i].secrets);
+	}
 	while (bes->models)
 		cached_unlink(bes, bes->models);
 	free(bes->jobs);
@@ -1497,6 +1689,8 @@ void emu_bes_free(struct emu_bes *bes)
 	}
 	free(bes->queue);
 	free(bes->dir);
+	if (bes->curl_ready)
+		amlr_global_cleanup();
 	pthread_cond_destroy(&bes->wake);
 	pthread_mutex_destroy(&bes->lock);
 	free(bes);

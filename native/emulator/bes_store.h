@@ -15,17 +15,21 @@
  * (../shared/reference/notes/classic-bes-rrs.md §1).  A job is submitted
  * (NotStarted), started (Running: queued for a worker thread), then
  * Finished, Failed or Cancelled.  Blob references are resolved when the
- * job is submitted, so that a job keeps only account, container and blob
- * names, never a key or a SAS: the emulator's own storage accounts only,
- * by connection string (its account key) or by BaseLocation and a SAS.
+ * job is submitted, so that a job file keeps only account, container and
+ * blob names, never a key or a SAS: in the emulator's own storage
+ * accounts, by connection string (its account key) or by BaseLocation and
+ * a SAS; or in any other account (bes_external.h), whose key or SAS the
+ * job keeps in memory only.
  *
- * A running job reads its input blobs from the blob store, runs the web
- * service's graph as it is when the job runs (graph.h) and writes every
- * output blob through the blob store, which commits each whole or not at
- * all.  Jobs live in memory behind one lock and, with a state directory,
- * as <state>/bes/<job id>.json, replaced atomically at every change; a job
+ * A running job reads its input blobs from the blob store (or the other
+ * account), runs the web service's graph as it is when the job runs
+ * (graph.h) and writes every output blob through the blob store (or the
+ * other account), which commits each whole or not at all.  Jobs live in
+ * memory behind one lock and, with a state directory, as
+ * <state>/bes/<job id>.json, replaced atomically at every change; a job
  * found Running at start (the emulator stopped during it, kill -9
- * included) is Failed.
+ * included) is Failed, as is one NotStarted with blobs in another account
+ * (its credentials are gone).
  */
 struct emu_bes;
 
@@ -92,7 +96,8 @@ void emu_bes_slot_put(struct emu_bes *bes, enum emu_bes_kind kind,
  * Resolve an AzureBlobDataReference @p ref (connection string or
  * BaseLocation + SAS, as a job's inputs and outputs) named @p name into
  * *out = {"account","container","blob"}, checking the key or the SAS for
- * reading (@p write 0) or writing.
+ * reading (@p write 0) or writing: the emulator's own accounts only (a
+ * classic PATCH's model); jobs also take other accounts' blobs.
  *
  * @return 1 resolved; 0 refused (@p res: 400 BadArgument with the
  *	detail code); -1 without memory

@@ -16,6 +16,8 @@ azurite_start() {
     return 1
   fi
   log="${BATS_FILE_TMPDIR}/azurite.log"
+  # Made here: the loop below may read it before Azurite's shell does.
+  : >"${log}"
   "${bin}" --blobHost 127.0.0.1 --blobPort 0 --inMemoryPersistence \
     --silent --disableTelemetry >"${log}" 2>&1 3>&- &
   AZURITE_PID=$!

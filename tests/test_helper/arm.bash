@@ -55,16 +55,18 @@ arm_ws_path() {
 # Send one request to the emulator with the bearer token.
 # Arguments: METHOD PATH_OR_URL [curl arguments...]; a path is appended
 #   to AMLR_EMULATOR_URL, a URL (http...) is used as it is
-# Globals read: ARM_TOKEN, AMLR_EMULATOR_URL, BATS_TEST_TMPDIR
+# Globals read: ARM_TOKEN, AMLR_EMULATOR_URL, BATS_TEST_TMPDIR (in
+#   setup_file, BATS_FILE_TMPDIR: files running in parallel never share)
 # Globals set: ARM_STATUS (the HTTP status), ARM_BODY and ARM_HEADERS
 #   (files with the body and the headers)
 arm() {
   local method="$1" target="$2" auth
   shift 2
   [[ "${target}" == http* ]] || target="${AMLR_EMULATOR_URL}${target}"
-  ARM_BODY="${BATS_TEST_TMPDIR:-/tmp}/arm-body"
-  ARM_HEADERS="${BATS_TEST_TMPDIR:-/tmp}/arm-headers"
-  auth="${BATS_TEST_TMPDIR:-/tmp}/arm-auth"
+  local dir="${BATS_TEST_TMPDIR:-${BATS_FILE_TMPDIR:?}}"
+  ARM_BODY="${dir}/arm-body"
+  ARM_HEADERS="${dir}/arm-headers"
+  auth="${dir}/arm-auth"
   printf 'Authorization: Bearer %s\n' "${ARM_TOKEN:-}" >"${auth}"
   ARM_STATUS="$(curl -sS -X "${method}" -o "${ARM_BODY}" \
     -D "${ARM_HEADERS}" -w '%{http_code}' -H "@${auth}" "$@" \
