@@ -61,7 +61,8 @@ static int decode_one(const char *s, size_t n, size_t *used)
 /*
  * Percent-decode @p n bytes of @p src into @p dst (which may be @p src:
  * the result is never longer), '+' as space if @p plus; NUL-terminates.
- * Returns -1 when the text decodes to a NUL byte, else 0.
+ * Returns -1 when the text decodes to a NUL byte or has a '%' not
+ * followed by two hex digits (malformed: Azure answers 400), else 0.
  */
 static int decode(char *dst, const char *src, size_t n, int plus)
 {
@@ -72,7 +73,7 @@ static int decode(char *dst, const char *src, size_t n, int plus)
 		c = decode_one(src, n, &used);
 		if (plus && used == 1 && c == '+')
 			c = ' ';
-		if (c == '\0')
+		if (c == '\0' || (used == 1 && c == '%'))
 			return -1;
 		*dst++ = (char)c;
 		src += used;

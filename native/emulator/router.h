@@ -138,8 +138,9 @@ extern const struct emu_route emu_identity_routes[];
  * Start a request from the method and the request target as sent
  * ("/a%20b?x=1"): splits and decodes the path and the query.
  *
- * @return AMLR_OK; AMLR_EINVAL when the path decodes to a NUL byte or does
- *	not start with '/' (answer 400); AMLR_EFAIL without memory.  Either
+ * @return AMLR_OK; AMLR_EINVAL when the path or the query decodes to a
+ *	NUL byte or has a malformed percent-escape, or the path does not
+ *	start with '/' (answer 400); AMLR_EFAIL without memory.  Either
  *	way, end with emu_req_release().
  * Ownership: @p method and @p ctx are borrowed for the request's life.
  */

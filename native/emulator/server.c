@@ -578,7 +578,7 @@ static amlr_code build(enum outcome *out, struct emu_resp *resp,
 	if (rc != AMLR_OK)
 		rc = emu_resp_arm_error(
 			resp, 400, "BadRequest",
-			"the request target is not a valid path");
+			"the request target is malformed (not a path, a NUL byte, or a '%%' without two hex digits)");
 	else if (r->reject == 413)
 		rc = emu_resp_arm_error(
 			resp, 413, "RequestEntityTooLarge",
