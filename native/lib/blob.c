@@ -183,11 +183,25 @@ int amlr_blob_container_name_valid(const char *name)
 	return 1;
 }
 
+/*
+ * A blob name: 1 to 1024 characters, and no "." or ".." segment between
+ * slashes, which URL resolution (libcurl's, every client's) would remove,
+ * sending the request to another blob or another container.
+ */
 static int name_valid(const char *name)
 {
-	size_t n = strlen(name);
+	size_t n = strlen(name), len;
+	const char *seg;
 
-	return n > 0 && n <= 1024;
+	if (n == 0 || n > 1024)
+		return 0;
+	for (seg = name;; seg += len + 1) {
+		len = strcspn(seg, "/");
+		if ((len == 1 || len == 2) && strncmp(seg, "..", len) == 0)
+			return 0;
+		if (!seg[len])
+			return 1;
+	}
 }
 
 /* --- tasks and slots ---------------------------------------------------- */
@@ -1055,7 +1069,8 @@ static amlr_code check_names(amlr_blob *b, const char *container,
 	if (name && !name_valid(name))
 		return amlr_error_set(
 			&b->err, AMLR_EINVAL,
-			"invalid blob name: 1 to 1024 characters");
+			"invalid blob name '%s': 1 to 1024 characters, no '.' or '..' segment (a URL resolves them away)",
+			name);
 	return AMLR_OK;
 }
 

@@ -54,6 +54,10 @@ random_file() {
   assert_equal "${stderr_lines[0]}" "amlretrain: missing required option '--file'"
   run -2 --separate-stderr amlretrain blob list -c Bad_Name
   assert_regex "${stderr_lines[0]}" "invalid container name 'Bad_Name'"
+  # A '..' segment would be resolved away by the URL: another container.
+  run -2 --separate-stderr amlretrain blob upload -c models \
+    -n '../other/x' -f "${BATS_TEST_TMPDIR}/small.txt"
+  assert_equal "${stderr}" "amlretrain: invalid blob name '../other/x': 1 to 1024 characters, no '.' or '..' segment (a URL resolves them away)"
   run -2 --separate-stderr amlretrain blob upload -c models -n x \
     -f "${BATS_TEST_TMPDIR}/small.txt" --block-size 12
   assert_regex "${stderr_lines[0]}" "'--block-size'"

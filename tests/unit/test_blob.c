@@ -176,6 +176,46 @@ static void test_blob__container_names(void **state)
 	assert_int_equal(amlr_blob_container_name_valid("ab-"), 0);
 }
 
+/*
+ * "." and ".." segments are refused before any URL is made: libcurl (as
+ * every URL resolver) would remove them and name another blob, or another
+ * container ("../other/x").  Dots elsewhere are names like any other.
+ */
+static void test_blob__dot_segments_refused(void **state)
+{
+	static const char *const bad[] = { "..",     ".",     "../other/x",
+					   "a/../b", "a/./b", "a/..",
+					   "./a" };
+	static const char *const good[] = { "..a", "a..", ".hidden", "a/...",
+					    "v1.2/model.ilearner" };
+	amlr_blob *b = NULL;
+	char *url = NULL;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(
+		amlr_blob_new(
+			&b, NULL, "http://127.0.0.1:10000/devstoreaccount1",
+			"devstoreaccount1", AMLR_DEV_ACCOUNT_KEY, NULL, NULL),
+		AMLR_OK);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(amlr_blob_sas_url(&url, b, "models", bad[i],
+						   "r", time(NULL) + 60),
+				 AMLR_EINVAL);
+		assert_null(url);
+		assert_non_null(strstr(amlr_blob_error(b)->message,
+				       "no '.' or '..' segment"));
+	}
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(amlr_blob_sas_url(&url, b, "models", good[i],
+						   "r", time(NULL) + 60),
+				 AMLR_OK);
+		amlr_secret_free(url);
+		url = NULL;
+	}
+	amlr_blob_free(b);
+}
+
 static void test_blob__free_accepts_null(void **state)
 {
 	amlr_blob_props p = AMLR_BLOB_PROPS_INIT;
@@ -208,6 +248,7 @@ int main(void)
 		cmocka_unit_test(test_blob__new_checks_credentials),
 		cmocka_unit_test(test_blob__sas_url_needs_key),
 		cmocka_unit_test(test_blob__container_names),
+		cmocka_unit_test(test_blob__dot_segments_refused),
 		cmocka_unit_test(test_blob__free_accepts_null),
 	};
 
