@@ -26,6 +26,13 @@
 #define RUN_BASE_DELAY_MS 200
 #define RUN_MAX_DELAY_MS 2000
 #define RUN_TOTAL_MS 30000
+/* A model read while scoring: a request waits for it, so sooner given up. */
+#define MODEL_CONNECT_MS 3000
+#define MODEL_TIMEOUT_MS 20000
+#define MODEL_TOTAL_MS 20000
+
+/* The timeouts of a client: a check at submit, a job's transfer, a model. */
+enum mode { PROBE, RUN, MODEL };
 
 struct emu_bes_secrets {
 	int output;
@@ -189,20 +196,25 @@ done:
 
 /* A client for the reference: the key form or the SAS form. */
 static amlr_code client_new(amlr_blob **out, amlr_error *err,
-			    const amlr_json *loc, const char *secret, int probe)
+			    const amlr_json *loc, const char *secret,
+			    enum mode mode)
 {
 	amlr_blob_opts opts = AMLR_BLOB_OPTS_INIT;
 	const char *auth = amlr_json_get_str(loc, "auth");
 	int key = auth && strcmp(auth, "key") == 0;
 
 	opts.http.user_agent = "amlretrain-emulator";
-	opts.http.connect_timeout_ms =
-		probe ? PROBE_CONNECT_MS : RUN_CONNECT_MS;
-	opts.http.timeout_ms = probe ? PROBE_TIMEOUT_MS : RUN_TIMEOUT_MS;
-	opts.http.retry.max_attempts = probe ? 1 : RUN_ATTEMPTS;
+	opts.http.connect_timeout_ms = mode == PROBE   ? PROBE_CONNECT_MS
+				       : mode == MODEL ? MODEL_CONNECT_MS
+						       : RUN_CONNECT_MS;
+	opts.http.timeout_ms = mode == PROBE   ? PROBE_TIMEOUT_MS
+			       : mode == MODEL ? MODEL_TIMEOUT_MS
+					       : RUN_TIMEOUT_MS;
+	opts.http.retry.max_attempts = mode == PROBE ? 1 : RUN_ATTEMPTS;
 	opts.http.retry.base_delay_ms = RUN_BASE_DELAY_MS;
 	opts.http.retry.max_delay_ms = RUN_MAX_DELAY_MS;
-	opts.http.retry.max_total_ms = RUN_TOTAL_MS;
+	opts.http.retry.max_total_ms =
+		mode == MODEL ? MODEL_TOTAL_MS : RUN_TOTAL_MS;
 	opts.parallel = 1;
 	return amlr_blob_new(out, err, amlr_json_get_str(loc, "endpoint"),
 			     key ? amlr_json_get_str(loc, "account") : NULL,
@@ -291,7 +303,7 @@ int emu_bes_ext_resolve(amlr_json **loc_out, char **secret_out,
 		       key ? "key" : "sas") != AMLR_OK)
 		goto done;
 	/* The endpoint and credential as libamlr takes them (no network). */
-	if (client_new(&client, &err, loc, secret, 1) != AMLR_OK) {
+	if (client_new(&client, &err, loc, secret, PROBE) != AMLR_OK) {
 		if (err.code == AMLR_EFAIL)
 			goto done;
 		ok = refuse(res, detail, name, "'%s': %s", name, err.message);
@@ -334,7 +346,7 @@ int emu_bes_ext_check_input(struct emu_bes_result *res, const char *name,
 	char msg[256];
 	int ok = -1;
 
-	if (client_new(&client, &err, loc, secret, 1) != AMLR_OK)
+	if (client_new(&client, &err, loc, secret, PROBE) != AMLR_OK)
 		goto done;
 	switch (amlr_blob_get_properties(&props, client, container, blob)) {
 	case AMLR_OK:
@@ -372,6 +384,14 @@ static void failed(char *details, const char *what, const char *name,
 
 	redacted(msg, sizeof(msg),
 		 err->message[0] ? err->message : amlr_strerror(err->code));
+	if (!name) {
+		snprintf(details, EMU_GRAPH_ERR_SIZE,
+			 "%s blob '%s/%s' at %s: %s", what,
+			 amlr_json_get_str(loc, "container"),
+			 amlr_json_get_str(loc, "blob"),
+			 amlr_json_get_str(loc, "endpoint"), msg);
+		return;
+	}
 	snprintf(details, EMU_GRAPH_ERR_SIZE, "%s '%s': blob '%s/%s' at %s: %s",
 		 what, name, amlr_json_get_str(loc, "container"),
 		 amlr_json_get_str(loc, "blob"),
@@ -411,47 +431,138 @@ static void temp_remove(const char *path)
 	amlr_buf_release(&partial);
 }
 
-amlr_code emu_bes_ext_read(amlr_buf *out, char *details, const char *name,
-			   const amlr_json *loc, const char *secret, size_t max)
+/* Read the blob at @p loc (input @p name, or a model when NULL). */
+static amlr_code fetch(amlr_buf *out, amlr_blob_props *props, char *details,
+		       const char *name, const amlr_json *loc,
+		       const char *secret, size_t max, enum mode mode)
 {
 	amlr_error err = AMLR_ERROR_INIT;
 	amlr_blob *client = NULL;
+	const char *what = name ? "input" : "model";
 	char *path = NULL;
 	int fd = -1;
 	amlr_code rc;
 
 	if (!secret) {
 		rc = AMLR_EAUTH;
-		snprintf(
-			details, EMU_GRAPH_ERR_SIZE,
-			"input '%s': the job's storage credentials were not kept",
-			name);
+		snprintf(details, EMU_GRAPH_ERR_SIZE,
+			 "%s '%s': the job's storage credentials were not kept",
+			 what, name ? name : amlr_json_get_str(loc, "blob"));
 		goto done;
 	}
-	if ((rc = client_new(&client, &err, loc, secret, 0)) != AMLR_OK) {
-		failed(details, "input", name, loc, &err);
+	if ((rc = client_new(&client, &err, loc, secret, mode)) != AMLR_OK) {
+		failed(details, what, name, loc, &err);
 		goto done;
 	}
 	if ((rc = temp_file(&path, &fd)) != AMLR_OK) {
 		snprintf(details, EMU_GRAPH_ERR_SIZE,
-			 "input '%s': no temporary file: %s", name,
+			 "%s '%s': no temporary file: %s", what,
+			 name ? name : amlr_json_get_str(loc, "blob"),
 			 strerror(errno));
 		goto done;
 	}
 	close(fd);
-	rc = amlr_blob_download(NULL, client,
+	rc = amlr_blob_download(props, client,
 				amlr_json_get_str(loc, "container"),
 				amlr_json_get_str(loc, "blob"), path, 0600);
 	if (rc != AMLR_OK) {
-		failed(details, "input", name, loc, amlr_blob_error(client));
+		failed(details, what, name, loc, amlr_blob_error(client));
 		goto done;
 	}
 	if ((rc = amlr_file_read(out, &err, path, max)) != AMLR_OK)
-		failed(details, "input", name, loc, &err);
+		failed(details, what, name, loc, &err);
 done:
 	temp_remove(path);
 	free(path);
 	amlr_blob_free(client);
+	return rc;
+}
+
+amlr_code emu_bes_ext_read(amlr_buf *out, char *details, const char *name,
+			   const amlr_json *loc, const char *secret, size_t max)
+{
+	return fetch(out, NULL, details, name, loc, secret, max, RUN);
+}
+
+/* --- models ------------------------------------------------------------- */
+
+amlr_code emu_bes_ext_split_url(char **base, char **rel, char **token,
+				const char *url)
+{
+	struct origin o;
+	const char *p, *q, *query = strchr(url, '?');
+	size_t n;
+
+	*base = *rel = *token = NULL;
+	if (!query || !query[1] || parse_origin(&o, url) != 0 || !*o.path ||
+	    o.path > query)
+		return AMLR_EINVAL;
+	p = o.path + 1;
+	if (is_address(o.host)) {
+		/* Path-style: the account is the first segment. */
+		n = strcspn(p, "/?#");
+		if (n == 0 || p[n] != '/')
+			return AMLR_EINVAL;
+		p += n + 1;
+	}
+	q = p + strcspn(p, "?#");
+	if (q == p)
+		return AMLR_EINVAL;
+	if (!(*base = strndup(url, (size_t)(p - url))) ||
+	    !(*rel = strndup(p, (size_t)(q - p))) ||
+	    !(*token = strndup(query + 1, strcspn(query + 1, "#")))) {
+		free(*base);
+		free(*rel);
+		amlr_secret_free(*token);
+		*base = *rel = *token = NULL;
+		return AMLR_EFAIL;
+	}
+	return AMLR_OK;
+}
+
+/* Keep @p props' ETag in @p etag (@p n bytes), or "" without one. */
+static void etag_of(char *etag, size_t n, const amlr_blob_props *props)
+{
+	snprintf(etag, n, "%s", props->etag ? props->etag : "");
+}
+
+amlr_code emu_bes_ext_model_etag(char *etag, size_t n, char *details,
+				 const amlr_json *loc, const char *secret)
+{
+	amlr_error err = AMLR_ERROR_INIT;
+	amlr_blob_props props = AMLR_BLOB_PROPS_INIT;
+	amlr_blob *client = NULL;
+	amlr_code rc;
+
+	if ((rc = client_new(&client, &err, loc, secret, MODEL)) != AMLR_OK) {
+		failed(details, "model", NULL, loc, &err);
+		goto done;
+	}
+	rc = amlr_blob_get_properties(&props, client,
+				      amlr_json_get_str(loc, "container"),
+				      amlr_json_get_str(loc, "blob"));
+	if (rc != AMLR_OK) {
+		failed(details, "model", NULL, loc, amlr_blob_error(client));
+		goto done;
+	}
+	etag_of(etag, n, &props);
+done:
+	amlr_blob_props_release(&props);
+	amlr_blob_free(client);
+	return rc;
+}
+
+amlr_code emu_bes_ext_model_read(amlr_buf *out, char *etag, size_t n,
+				 char *details, const amlr_json *loc,
+				 const char *secret, size_t max)
+{
+	amlr_blob_props props = AMLR_BLOB_PROPS_INIT;
+	amlr_code rc;
+
+	rc = fetch(out, &props, details, NULL, loc, secret, max, MODEL);
+	if (rc == AMLR_OK)
+		etag_of(etag, n, &props);
+	amlr_blob_props_release(&props);
 	return rc;
 }
 
@@ -493,7 +604,7 @@ amlr_code emu_bes_ext_write(char *details, const char *name,
 			name);
 		goto done;
 	}
-	if ((rc = client_new(&client, &err, loc, secret, 0)) != AMLR_OK) {
+	if ((rc = client_new(&client, &err, loc, secret, RUN)) != AMLR_OK) {
 		failed(details, "output", name, loc, &err);
 		goto done;
 	}

@@ -119,6 +119,51 @@ amlr_code emu_bes_ext_write(char *details, const char *name,
 amlr_code emu_bes_ext_result(amlr_json *entry, const amlr_json *loc,
 			     const char *secret, time_t st, time_t se);
 
+/*
+ * A model (a classic endpoint's resource, a Resource Manager web
+ * service's Resource asset) may be in another account too: its location
+ * is then the blob's URL with a SAS in the query, as the service kept it,
+ * and emu_bes_model_get() reads it with these.
+ */
+
+/**
+ * Split the blob URL @p url with a SAS into a BaseLocation *base (the
+ * blob endpoint and '/': "http(s)://HOST[:PORT]/" or, on a host given by
+ * address (path-style, Azurite), ".../ACCOUNT/"), the RelativeLocation
+ * *rel ("CONTAINER/BLOB", still percent-encoded) and the SAS *token
+ * (without '?').  No network, no check of the SAS.
+ *
+ * @return AMLR_OK; AMLR_EINVAL (no query, no container and blob name);
+ *	AMLR_EFAIL
+ * Ownership: the three strings are the caller's (*token a secret:
+ *	amlr_secret_free()).
+ */
+amlr_code emu_bes_ext_split_url(char **base, char **rel, char **token,
+				const char *url);
+
+/**
+ * The ETag of the model blob at @p loc (into @p etag, @p n bytes): one
+ * HEAD, short timeouts, 3 tries.
+ *
+ * @param details EMU_GRAPH_ERR_SIZE bytes for the reason, redacted
+ * @return AMLR_OK; the code of the failure (AMLR_ENOTFOUND, AMLR_EAUTH,
+ *	AMLR_ENET, ...) with @p details set
+ */
+amlr_code emu_bes_ext_model_etag(char *etag, size_t n, char *details,
+				 const amlr_json *loc, const char *secret);
+
+/**
+ * Read the model blob at @p loc (at most @p max bytes) into @p out, its
+ * ETag into @p etag (@p n bytes); timeouts and tries as
+ * emu_bes_ext_model_etag().
+ *
+ * @return AMLR_OK; the code of the failure with @p details set
+ * Ownership: @p out is the caller's buffer, appended to.
+ */
+amlr_code emu_bes_ext_model_read(amlr_buf *out, char *etag, size_t n,
+				 char *details, const amlr_json *loc,
+				 const char *secret, size_t max);
+
 /** Whether @p loc is an external blob's record. */
 int emu_bes_ext_is(const amlr_json *loc);
 

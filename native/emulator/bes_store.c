@@ -40,6 +40,10 @@
 #define RESULTS_SAS_LOST \
 	"no SasBlobToken for outputs in other storage accounts: the job's storage credentials were not kept across the emulator's restart"
 #define EXTERNAL_INPUT_MAX (256u << 20)
+/* A model in another storage account: at most this big, and its ETag asked
+ * again (a HEAD) at most this often; a new URI is always read at once. */
+#define EXTERNAL_MODEL_MAX (64u << 20)
+#define EXTERNAL_RECHECK_MS 5000
 
 struct job {
 	char id[JOB_ID_SIZE];
@@ -63,6 +67,8 @@ struct cached_model {
 	learn_model *model;
 	unsigned refs; /* runs using it */
 	int stale; /* out of the cache: freed with its last borrower */
+	int external; /* in another account (bes_external.h) */
+	int64_t checked_ms; /* external: when its ETag was last asked */
 	struct cached_model *next;
 };
 
@@ -638,6 +644,16 @@ int emu_bes_resolve(amlr_json **out, struct emu_bes_result *res,
 		    const amlr_json *ref, int write)
 {
 	return resolve(out, NULL, res, bes, base_url, name, ref, write);
+}
+
+int emu_bes_resolve_external(amlr_json **out, char **secret_out,
+			     struct emu_bes_result *res, struct emu_bes *bes,
+			     const char *base_url, const char *name,
+			     const amlr_json *ref, int write)
+{
+	*out = NULL;
+	*secret_out = NULL;
+	return resolve(out, secret_out, res, bes, base_url, name, ref, write);
 }
 
 /* Resolve @p ref for a job, keeping an external blob's credential. */
@@ -1271,26 +1287,183 @@ static amlr_code blob_refused(char *err, amlr_code rc, const char *container,
 	return AMLR_EINVAL;
 }
 
+/*
+ * Parse @p data, the model blob @p what (CONTAINER/BLOB) of @p uri with
+ * @p etag, and lend it from the cache (*c_out, refs + 1): another thread
+ * may have loaded the same blob meanwhile.
+ */
+static amlr_code cache_load(struct cached_model **c_out, char *err,
+			    struct emu_bes *bes, const char *uri,
+			    const char *etag, const amlr_buf *data,
+			    const char *what, int external)
+{
+	struct cached_model *c, *fresh = NULL;
+	char lerr[LEARN_ERR_SIZE] = "";
+	learn_code lc;
+	amlr_code rc = AMLR_EFAIL;
+
+	*c_out = NULL;
+	if (!(fresh = calloc(1, sizeof(*fresh))) || !(fresh->uri = strdup(uri)))
+		goto done;
+	snprintf(fresh->etag, sizeof(fresh->etag), "%s", etag);
+	fresh->external = external;
+	fresh->checked_ms = now_ms();
+	lc = learn_model_load(&fresh->model, data->ptr ? data->ptr : "",
+			      data->len, lerr);
+	if (lc != LEARN_OK) {
+		snprintf(err, EMU_GRAPH_ERR_SIZE, "model blob '%s': %s", what,
+			 lerr);
+		rc = lc == LEARN_ENOMEM ? AMLR_EFAIL : AMLR_EINVAL;
+		goto done;
+	}
+	pthread_mutex_lock(&bes->lock);
+	if (!(c = cached_take(bes, uri, fresh->etag))) {
+		c = fresh;
+		fresh = NULL;
+		c->refs = 1;
+		c->next = bes->models;
+		bes->models = c;
+	}
+	pthread_mutex_unlock(&bes->lock);
+	*c_out = c;
+	rc = AMLR_OK;
+done:
+	cached_free(fresh);
+	return rc;
+}
+
+/* A model of another account whose ETag was asked lately, lent, or NULL. */
+static struct cached_model *cached_recent(struct emu_bes *bes, const char *uri)
+{
+	struct cached_model *c;
+	int64_t now = now_ms();
+
+	pthread_mutex_lock(&bes->lock);
+	for (c = bes->models; c; c = c->next)
+		if (c->external && strcmp(c->uri, uri) == 0)
+			break;
+	if (c && now - c->checked_ms >= 0 &&
+	    now - c->checked_ms < EXTERNAL_RECHECK_MS)
+		c->refs++;
+	else
+		c = NULL;
+	pthread_mutex_unlock(&bes->lock);
+	return c;
+}
+
+/*
+ * The model at @p uri, a blob of another storage account with a SAS
+ * (bes_external.h): the SAS checked as a job input's, the ETag asked at
+ * most every EXTERNAL_RECHECK_MS, the blob read when it changed.  Every
+ * failure is AMLR_EINVAL with @p err (never the SAS), but memory.
+ */
+static amlr_code external_model_get(struct cached_model **c_out, char *err,
+				    struct emu_bes *bes, const char *base_url,
+				    const char *uri)
+{
+	struct emu_bes_result res = EMU_BES_RESULT_INIT;
+	struct cached_model *c = NULL;
+	amlr_json *ref = NULL, *loc = NULL;
+	amlr_buf data = AMLR_BUF_INIT;
+	char *base = NULL, *rel = NULL, *token = NULL, *secret = NULL;
+	char etag[EMU_BLOB_ETAG_SIZE] = "";
+	int ok;
+	amlr_code rc;
+
+	*c_out = NULL;
+	if ((*c_out = cached_recent(bes, uri)))
+		return AMLR_OK;
+	rc = emu_bes_ext_split_url(&base, &rel, &token, uri);
+	if (rc == AMLR_EINVAL)
+		snprintf(err, EMU_GRAPH_ERR_SIZE, "'%.*s' is not a blob's URL",
+			 (int)strcspn(uri, "?"), uri);
+	if (rc != AMLR_OK)
+		goto done;
+	rc = AMLR_EFAIL;
+	if (amlr_json_new_object(&ref) != AMLR_OK ||
+	    amlr_json_set_str(ref, "BaseLocation", base) != AMLR_OK ||
+	    amlr_json_set_str(ref, "RelativeLocation", rel) != AMLR_OK ||
+	    amlr_json_set_str(ref, "SasBlobToken", token) != AMLR_OK)
+		goto done;
+	ok = resolve(&loc, &secret, &res, bes, base_url, rel, ref, 0);
+	if (ok == 0 || (ok == 1 && !secret)) {
+		snprintf(err, EMU_GRAPH_ERR_SIZE, "model blob %.400s",
+			 ok == 0 ? res.message
+				 : "is not a blob of the emulator's storage");
+		rc = AMLR_EINVAL;
+		goto done;
+	}
+	if (ok != 1)
+		goto done;
+	snprintf(rel, strlen(rel) + 1, "%s/%s",
+		 amlr_json_get_str(loc, "container"),
+		 amlr_json_get_str(loc, "blob"));
+	rc = emu_bes_ext_model_etag(etag, sizeof(etag), err, loc, secret);
+	if (rc == AMLR_OK) {
+		pthread_mutex_lock(&bes->lock);
+		if ((c = cached_take(bes, uri, etag)))
+			c->checked_ms = now_ms();
+		pthread_mutex_unlock(&bes->lock);
+		if (c)
+			goto found;
+		rc = emu_bes_ext_model_read(&data, etag, sizeof(etag), err, loc,
+					    secret, EXTERNAL_MODEL_MAX);
+	}
+	if (rc != AMLR_OK) {
+		rc = rc == AMLR_EFAIL ? AMLR_EFAIL : AMLR_EINVAL;
+		goto done;
+	}
+	if ((rc = cache_load(&c, err, bes, uri, etag, &data, rel, 1)) !=
+	    AMLR_OK)
+		goto done;
+found:
+	*c_out = c;
+	rc = AMLR_OK;
+done:
+	emu_bes_result_release(&res);
+	amlr_buf_release(&data);
+	amlr_json_free(ref);
+	amlr_json_free(loc);
+	amlr_secret_free(secret);
+	amlr_secret_free(token);
+	free(base);
+	free(rel);
+	return rc;
+}
+
+int emu_bes_model_is_external(struct emu_bes *bes, const char *base_url,
+			      const char *uri)
+{
+	return strchr(uri, '?') &&
+	       !emu_bes_ext_is_own(base_url, bes->world->seed, uri);
+}
+
 amlr_code emu_bes_model_get(const learn_model **out, void **handle, char *err,
 			    struct emu_bes *bes, const char *base_url,
 			    const char *uri)
 {
 	struct emu_blob_fail bf;
 	struct emu_blob_info info;
-	struct cached_model *c = NULL, *fresh = NULL;
-	amlr_buf data = AMLR_BUF_INIT;
+	struct cached_model *c = NULL;
+	amlr_buf data = AMLR_BUF_INIT, what = AMLR_BUF_INIT;
 	char *account = NULL, *container = NULL, *blob = NULL;
-	char lerr[LEARN_ERR_SIZE] = "";
 	uint64_t off = 0, len = 0;
-	learn_code lc;
 	amlr_code rc;
 
 	*out = NULL;
 	*handle = NULL;
+	/* Not the emulator's storage, with a SAS: another account's. */
+	if (emu_bes_model_is_external(bes, base_url, uri)) {
+		if ((rc = external_model_get(&c, err, bes, base_url, uri)) !=
+		    AMLR_OK)
+			goto done;
+		goto found;
+	}
 	rc = emu_bes_blob_of_url(&account, &container, &blob, base_url, uri);
 	if (rc == AMLR_EINVAL)
 		snprintf(err, EMU_GRAPH_ERR_SIZE,
-			 "'%s' is not a blob of the emulator's storage", uri);
+			 "'%.*s' is not a blob of the emulator's storage",
+			 (int)strcspn(uri, "?"), uri);
 	if (rc != AMLR_OK)
 		goto done;
 	/* The properties only: a cached model whose ETag still holds. */
@@ -1313,35 +1486,18 @@ amlr_code emu_bes_model_get(const learn_model **out, void **handle, char *err,
 		rc = blob_refused(err, rc, container, blob, &bf);
 		goto done;
 	}
-	rc = AMLR_EFAIL;
-	if (!(fresh = calloc(1, sizeof(*fresh))) || !(fresh->uri = strdup(uri)))
+	if ((rc = amlr_buf_printf(&what, "%s/%s", container, blob)) !=
+		    AMLR_OK ||
+	    (rc = cache_load(&c, err, bes, uri, info.etag, &data, what.ptr,
+			     0)) != AMLR_OK)
 		goto done;
-	snprintf(fresh->etag, sizeof(fresh->etag), "%s", info.etag);
-	lc = learn_model_load(&fresh->model, data.ptr ? data.ptr : "", data.len,
-			      lerr);
-	if (lc != LEARN_OK) {
-		snprintf(err, EMU_GRAPH_ERR_SIZE, "model blob '%s/%s': %s",
-			 container, blob, lerr);
-		rc = lc == LEARN_ENOMEM ? AMLR_EFAIL : AMLR_EINVAL;
-		goto done;
-	}
-	pthread_mutex_lock(&bes->lock);
-	/* Another thread may have loaded the same blob meanwhile. */
-	if (!(c = cached_take(bes, uri, fresh->etag))) {
-		c = fresh;
-		fresh = NULL;
-		c->refs = 1;
-		c->next = bes->models;
-		bes->models = c;
-	}
-	pthread_mutex_unlock(&bes->lock);
 found:
 	*out = c->model;
 	*handle = c;
 	rc = AMLR_OK;
 done:
-	cached_free(fresh);
 	amlr_buf_release(&data);
+	amlr_buf_release(&what);
 	free(account);
 	free(container);
 	free(blob);

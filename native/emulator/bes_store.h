@@ -96,8 +96,8 @@ void emu_bes_slot_put(struct emu_bes *bes, enum emu_bes_kind kind,
  * Resolve an AzureBlobDataReference @p ref (connection string or
  * BaseLocation + SAS, as a job's inputs and outputs) named @p name into
  * *out = {"account","container","blob"}, checking the key or the SAS for
- * reading (@p write 0) or writing: the emulator's own accounts only (a
- * classic PATCH's model); jobs also take other accounts' blobs.
+ * reading (@p write 0) or writing: the emulator's own accounts only;
+ * jobs and emu_bes_resolve_external() also take other accounts' blobs.
  *
  * @return 1 resolved; 0 refused (@p res: 400 BadArgument with the
  *	detail code); -1 without memory
@@ -106,6 +106,21 @@ void emu_bes_slot_put(struct emu_bes *bes, enum emu_bes_kind kind,
 int emu_bes_resolve(amlr_json **out, struct emu_bes_result *res,
 		    struct emu_bes *bes, const char *base_url, const char *name,
 		    const amlr_json *ref, int write);
+
+/**
+ * As emu_bes_resolve(), a blob of another storage account too (a classic
+ * PATCH's model; bes_external.h): then *out is the external record and
+ * *secret_out its credential (the account key of a ConnectionString, or
+ * the SAS token without '?'); NULL for the emulator's own accounts.
+ *
+ * @return 1 resolved; 0 refused (@p res); -1 without memory
+ * Ownership: *out and *secret_out (a secret: amlr_secret_free()) are the
+ *	caller's.
+ */
+int emu_bes_resolve_external(amlr_json **out, char **secret_out,
+			     struct emu_bes_result *res, struct emu_bes *bes,
+			     const char *base_url, const char *name,
+			     const amlr_json *ref, int write);
 
 /**
  * A blob {"account","container","blob"} as a client reads it: BaseLocation
@@ -221,14 +236,34 @@ amlr_code emu_bes_env(amlr_buf *out, struct emu_bes *bes, const char *url);
  * again only when its ETag changed, so a model swapped in is used at
  * once.  Lent models are shared between threads, read only.
  *
- * @param err EMU_GRAPH_ERR_SIZE bytes (graph.h) for the reason
- * @return AMLR_OK; AMLR_EINVAL (not such a blob, absent, not a model);
- *	AMLR_EFAIL; AMLR_EIO
+ * A URI that is not a blob of one of the emulator's accounts but has a
+ * query is a blob of another storage account with its SAS (issue #6;
+ * bes_external.h): the SAS must grant reading and be valid now; the blob
+ * is read with libamlr (3 tries, 20 s at most, EXTERNAL_MODEL_MAX bytes)
+ * and cached by URI and ETag too, but its ETag is asked again (one HEAD)
+ * at most every 5 s: a model swapped in (a new URI) is used at once, a
+ * blob overwritten in place within 5 s.
+ *
+ * @param err EMU_GRAPH_ERR_SIZE bytes (graph.h) for the reason; never
+ *	the SAS
+ * @return AMLR_OK; AMLR_EINVAL (not such a blob, absent, not a model,
+ *	another account unreachable or refusing); AMLR_EFAIL; AMLR_EIO
  * Ownership: *out is lent until emu_bes_model_put(@p bes, *handle).
  */
 amlr_code emu_bes_model_get(const learn_model **out, void **handle, char *err,
 			    struct emu_bes *bes, const char *base_url,
 			    const char *uri);
+
+/**
+ * Whether model URI @p uri is a blob of another storage account, read
+ * with the SAS in its query: it has one and its origin is not the
+ * emulator's (emu_bes_ext_is_own()).  An Azurite URL is external even
+ * though its account has the name of one of the emulator's.
+ *
+ * @return 1 external, 0 the emulator's
+ */
+int emu_bes_model_is_external(struct emu_bes *bes, const char *base_url,
+			      const char *uri);
 
 /** Give back a model lent by emu_bes_model_get(). */
 void emu_bes_model_put(struct emu_bes *bes, void *handle);

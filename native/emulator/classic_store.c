@@ -18,6 +18,7 @@
 
 #include "amlr/fileio.h"
 #include "amlr/secret.h"
+#include "bes_external.h"
 #include "blob_store.h"
 #include "classic_store.h"
 #include "json_internal.h"
@@ -1097,10 +1098,13 @@ static json_object *render_location(struct emu_classic *c, const char *base_url,
 				    const char *uri)
 {
 	char *account = NULL, *container = NULL, *blob = NULL;
+	char *base = NULL, *rel = NULL, *sas = NULL;
+	amlr_buf token = AMLR_BUF_INIT;
 	amlr_json *ref = NULL, *loc = NULL;
 	json_object *o = NULL;
 
-	if (emu_bes_blob_of_url(&account, &container, &blob, base_url, uri) ==
+	if (!emu_bes_model_is_external(c->world->bes, base_url, uri) &&
+	    emu_bes_blob_of_url(&account, &container, &blob, base_url, uri) ==
 		    AMLR_OK &&
 	    emu_seed_storage(c->world->seed, account) &&
 	    amlr_json_new_object(&loc) == AMLR_OK &&
@@ -1110,6 +1114,16 @@ static json_object *render_location(struct emu_classic *c, const char *base_url,
 	    emu_bes_blob_ref(&ref, c->world->bes, base_url, loc, 0) ==
 		    AMLR_OK) {
 		o = json_object_get(amlr_json__c(ref));
+	} else if (emu_bes_ext_split_url(&base, &rel, &sas, uri) == AMLR_OK &&
+		   (o = json_object_new_object())) {
+		/* Another account's, with the SAS it was given (issue #6). */
+		if (jset_str(o, "BaseLocation", base) != AMLR_OK ||
+		    jset_str(o, "RelativeLocation", rel) != AMLR_OK ||
+		    amlr_buf_printf(&token, "?%s", sas) != AMLR_OK ||
+		    jset_str(o, "SasBlobToken", token.ptr) != AMLR_OK) {
+			json_object_put(o);
+			o = NULL;
+		}
 	} else if ((o = json_object_new_object())) {
 		/* Not a blob of the emulator: shown as it is. */
 		if (jset_str(o, "BaseLocation", uri) != AMLR_OK ||
@@ -1119,6 +1133,10 @@ static json_object *render_location(struct emu_classic *c, const char *base_url,
 			o = NULL;
 		}
 	}
+	amlr_buf_release_secret(&token);
+	amlr_secret_free(sas);
+	free(base);
+	free(rel);
 	amlr_json_free(ref);
 	amlr_json_free(loc);
 	free(account);
@@ -1572,6 +1590,56 @@ done:
 }
 
 /*
+ * A resource's model in another storage account (issue #6): readable with
+ * its SAS (checked by emu_bes_resolve_external()), there (one HEAD; an
+ * account not answering passes, scoring says so), kept as
+ * "ENDPOINT/CONTAINER/BLOB?SAS" in *uri_out: the endpoint's definition
+ * holds the SAS, as the service kept it (emu_bes_model_get() reads it).
+ * 1, 0 refused, -1.
+ */
+static int external_resource(char **uri_out, struct emu_bes_result *res,
+			     const char *name, const amlr_json *where,
+			     const char *secret)
+{
+	const char *auth = amlr_json_get_str(where, "auth");
+	const char *container = amlr_json_get_str(where, "container");
+	const char *blob = amlr_json_get_str(where, "blob");
+	amlr_buf uri = AMLR_BUF_INIT;
+	int ok;
+
+	if (!auth || strcmp(auth, "sas") != 0)
+		return refuse(res, 400, "BadArgument", "InvalidBlob", name,
+			      "the model of '%s' is in another storage "
+			      "account: give its BaseLocation and a "
+			      "SasBlobToken that reads it",
+			      name);
+	ok = emu_bes_ext_check_input(res, name, where, secret);
+	if (ok == 0 && strcmp(res->detail_code, "BlobNotFound") == 0) {
+		snprintf(res->message, sizeof(res->message),
+			 "the model blob '%s/%s' of '%s' does not exist",
+			 container, blob, name);
+	} else if (ok == 0 && strncmp(res->message, "input ", 6) == 0) {
+		/* "input blob ...": the model's */
+		memmove(res->message + 5, res->message + 6,
+			strlen(res->message + 6) + 1);
+		memcpy(res->message, "model", 5);
+	}
+	if (ok != 1)
+		return ok;
+	if (amlr_buf_printf(&uri, "%s/",
+			    amlr_json_get_str(where, "endpoint")) != AMLR_OK ||
+	    emu_bes_url_path(&uri, container) != AMLR_OK ||
+	    amlr_buf_puts(&uri, "/") != AMLR_OK ||
+	    emu_bes_url_path(&uri, blob) != AMLR_OK ||
+	    amlr_buf_printf(&uri, "?%s", secret) != AMLR_OK) {
+		amlr_buf_release_secret(&uri);
+		return -1;
+	}
+	*uri_out = amlr_buf_detach(&uri);
+	return *uri_out ? 1 : -1;
+}
+
+/*
  * Check one element of PATCH's Resources and resolve its blob into
  * *uri_out ("https://ACCOUNT.blob.core.windows.net/CONTAINER/BLOB",
  * without the SAS).  1, 0 refused, -1.
@@ -1588,6 +1656,7 @@ static int patch_resource(char **uri_out, struct emu_bes_result *res,
 	amlr_json *where = NULL;
 	amlr_buf uri = AMLR_BUF_INIT;
 	uint64_t off, len;
+	char *secret = NULL;
 	size_t n;
 	int ok = -1;
 
@@ -1614,9 +1683,14 @@ static int patch_resource(char **uri_out, struct emu_bes_result *res,
 			    name);
 		goto done;
 	}
-	if ((ok = emu_bes_resolve(&where, res, c->world->bes, base_url, name,
-				  amlr_json__wrap(loc), 0)) != 1)
+	if ((ok = emu_bes_resolve_external(&where, &secret, res, c->world->bes,
+					   base_url, name, amlr_json__wrap(loc),
+					   0)) != 1)
 		goto done;
+	if (secret) {
+		ok = external_resource(uri_out, res, name, where, secret);
+		goto done;
+	}
 	memset(&bf, 0, sizeof(bf));
 	switch (emu_blob_read(c->world->blob, &bf,
 			      amlr_json_get_str(where, "account"),
@@ -1649,6 +1723,7 @@ static int patch_resource(char **uri_out, struct emu_bes_result *res,
 	ok = *uri_out ? 1 : -1;
 done:
 	amlr_json_free(where);
+	amlr_secret_free(secret);
 	amlr_buf_release(&uri);
 	return ok;
 }
