@@ -103,12 +103,14 @@ SHELL_FILES = .ci/run \
 	$(wildcard scripts/lib/*.sh) \
 	$(wildcard tests/test_helper/*) $(wildcard tests/*/*.bats) \
 	tests/bench/run tests/bench/report $(wildcard tests/bench/*.sh) \
-	tests/fuzz/run tests/faults/run psmodule/build-package.sh \
+	tests/fuzz/run tests/faults/run tests/canary/run tests/canary/record \
+	tests/canary/script-hook.bash \
+	psmodule/build-package.sh \
 	tests/valgrind/amlretrain \
 	tests/interop/install-tools $(wildcard tests/interop/*.bash)
 
 .PHONY: all lib cli emulator deps check check-unit check-cli check-emulator \
-	check-asan check-interop check-ps check-scripts \
+	check-asan check-interop check-ps check-scripts check-canary \
 	lint format format-check demo bench clean
 .DEFAULT_GOAL := all
 
@@ -277,6 +279,7 @@ check:
 	$(Q)$(MAKE) --no-print-directory check-fuzz FUZZ_SECONDS=5
 	$(Q)$(MAKE) --no-print-directory check-scripts
 	$(Q)$(MAKE) --no-print-directory check-ps
+	$(Q)$(MAKE) --no-print-directory check-canary
 	$(Q)$(MAKE) --no-print-directory check-interop
 	$(Q)$(MAKE) --no-print-directory check-asan
 
@@ -304,6 +307,11 @@ check-valgrind: all
 # Every client command x every fault the emulator injects (tests/faults/run).
 check-faults: all
 	$(Q)AMLR_BUILD=$(abspath $(BUILD)) tests/faults/run "$(TIER)check-faults"
+
+# The CLI, scripts and PowerShell suites once more with every secret in
+# play looked for in all they left behind (tests/canary/run, docs/canary.md).
+check-canary: all
+	$(Q)AMLR_BUILD=$(abspath $(BUILD)) tests/canary/run "$(TIER)check-canary"
 
 # The bash workflows of scripts/ (tests/scripts), each file against its
 # own fresh emulator; also the automation templates of manifests/.

@@ -23,6 +23,7 @@
 #include "arm_store.h"
 #include "faults.h"
 #include "json_internal.h"
+#include "secrets_log.h"
 
 #define TYPE "Microsoft.MachineLearning/webServices"
 #define STATE_FILE_MAX ((size_t)256 << 20)
@@ -1208,6 +1209,7 @@ static amlr_code random_key(json_object *keys, const char *which)
 
 	if (RAND_bytes(raw, sizeof(raw)) == 1) {
 		EVP_EncodeBlock((unsigned char *)text, raw, sizeof(raw));
+		emu_secrets_log_record("webservice-key", text);
 		rc = jset_str(keys, which, text);
 	}
 	amlr_secret_wipe(raw, sizeof(raw));

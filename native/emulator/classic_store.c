@@ -22,6 +22,7 @@
 #include "blob_store.h"
 #include "classic_store.h"
 #include "json_internal.h"
+#include "secrets_log.h"
 #include "seed.h"
 
 #define STATE_FILE_MAX ((size_t)64 << 20)
@@ -174,6 +175,7 @@ static amlr_code jset_key(json_object *o, const char *key)
 
 	if (RAND_bytes(raw, sizeof(raw)) == 1) {
 		EVP_EncodeBlock((unsigned char *)text, raw, sizeof(raw));
+		emu_secrets_log_record("endpoint-key", text);
 		rc = jset_str(o, key, text);
 	}
 	amlr_secret_wipe(raw, sizeof(raw));

@@ -22,6 +22,7 @@
 #include "emu.h"
 #include "faults.h"
 #include "router.h"
+#include "secrets_log.h"
 #include "seed.h"
 #include "server.h"
 #include "throttle.h"
@@ -52,6 +53,7 @@ enum opt_id {
 	OPT_EXECUTE_DELAY,
 	OPT_CONCURRENCY_LIMIT,
 	OPT_DEMO,
+	OPT_SECRETS_LOG,
 	OPT_VERBOSE,
 	OPT_HELP,
 	OPT_VERSION
@@ -105,6 +107,8 @@ static const struct opt_spec {
 	  "at most N requests in flight, else 503 at once (default: none)" },
 	{ OPT_DEMO, 0, "demo", NULL,
 	  "accepted for compatibility: the census world is the default" },
+	{ OPT_SECRETS_LOG, 0, "secrets-log", "FILE",
+	  "append each secret held or issued to FILE (0600; tests)" },
 	{ OPT_VERBOSE, 'v', "verbose", NULL,
 	  "log each request on standard error" },
 	{ OPT_HELP, 'h', "help", NULL, "show this help and exit" },
@@ -120,6 +124,7 @@ struct options {
 	int help;
 	int version;
 	long concurrency_limit; /* --concurrency-limit N; 0: none */
+	const char *secrets_log; /* --secrets-log FILE; NULL: none */
 	struct emu_config cfg;
 };
 
@@ -255,6 +260,9 @@ static amlr_code apply(struct options *o, amlr_error *err,
 			      100000);
 	case OPT_DEMO:
 		break; /* the seed makes the census world now */
+	case OPT_SECRETS_LOG:
+		o->secrets_log = value;
+		break;
 	case OPT_VERBOSE:
 		c->verbose = 1;
 		break;
@@ -359,6 +367,22 @@ done:
 	return rc;
 }
 
+/* --secrets-log: the secrets the seed gives the services (secrets_log.h). */
+static void log_seed_secrets(const struct emu_seed *seed)
+{
+	size_t i, j;
+
+	for (i = 0; i < seed->nprincipals; i++)
+		for (j = 0; j < seed->principals[i].nsecrets; j++)
+			emu_secrets_log_record("client-secret",
+					       seed->principals[i].secrets[j]);
+	for (i = 0; i < seed->nstorage; i++)
+		emu_secrets_log_record("account-key", seed->storage[i].key);
+	for (i = 0; i < seed->nworkspaces; i++)
+		emu_secrets_log_record("workspace-token",
+				       seed->workspaces[i].token);
+}
+
 /* Block the stop signals in every thread; main collects them by sigwait. */
 static amlr_code prepare_signals(amlr_error *err, sigset_t *stop)
 {
@@ -453,6 +477,9 @@ int main(int argc, char **argv)
 	    (rc = make_dirs(&err, o.cfg.state_dir)) != AMLR_OK)
 		goto done;
 	world.cfg = o.cfg;
+	if (o.secrets_log &&
+	    (rc = emu_secrets_log_open(&err, o.secrets_log)) != AMLR_OK)
+		goto done;
 	/* Services: each emu_<service>_new() here, its _free() below. */
 	if ((rc = emu_faults_new(&world.faults, &err, &world.cfg)) != AMLR_OK ||
 	    (rc = emu_throttle_new(&world.throttle, &err, &world.cfg)) !=
@@ -462,6 +489,9 @@ int main(int argc, char **argv)
 		    AMLR_OK ||
 	    (rc = emu_tokens_new(&world.tokens, &err, &world.cfg)) != AMLR_OK)
 		goto done;
+	log_seed_secrets(world.seed);
+	emu_secrets_log_record("identity-header",
+			       emu_tokens_identity_header(world.tokens));
 	if ((rc = emu_arm_new(&world.arm, &err, &world)) != AMLR_OK)
 		goto done;
 	if ((rc = emu_blob_new(&world.blob, &err, o.cfg.state_dir)) != AMLR_OK)
@@ -524,6 +554,7 @@ done:
 	emu_seed_free(world.seed);
 	emu_throttle_free(world.throttle);
 	emu_faults_free(world.faults);
+	emu_secrets_log_close();
 	if (env_written && unlink(o.env_file) != 0 && errno != ENOENT)
 		fprintf(stderr, PROG ": cannot remove '%s': %s\n", o.env_file,
 			strerror(errno));

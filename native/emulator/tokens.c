@@ -23,6 +23,7 @@
 #include "amlr/fileio.h"
 #include "amlr/secret.h"
 #include "router.h"
+#include "secrets_log.h"
 #include "tokens.h"
 
 #define KEY_FILE "identity-signing-key.pem"
@@ -451,6 +452,8 @@ amlr_code emu_tokens_issue(char **out, struct emu_token_claims *claims_out,
 		rc = AMLR_EFAIL;
 		goto done;
 	}
+	/* The signature: what makes a bearer token (secrets_log.h). */
+	emu_secrets_log_record("bearer-token", strrchr(*out, '.') + 1);
 	if (claims_out)
 		*claims_out = c;
 done:

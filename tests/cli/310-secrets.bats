@@ -84,8 +84,12 @@ record() {
 # Every command line of every amlretrain process, sampled from /proc while
 # $@ runs -- and, exactly, from a stand-in first on PATH that notes its
 # arguments and runs the real binary (a sample can miss a short run).
+# The sampler forks only for an amlretrain process (read, not cat: a
+# sweep must stay short on a loaded machine).  It is stopped whether $@
+# succeeds or fails (errexit would leave it running and bats waiting for
+# it), and by teardown should the test be interrupted.
 with_cmdlines() {
-  local seen="${BATS_TEST_TMPDIR}/cmdlines" sampler shim
+  local seen="${BATS_TEST_TMPDIR}/cmdlines" shim rc=0
   shim="${BATS_TEST_TMPDIR}/shim"
   if [[ ! -x "${shim}/amlretrain" ]]; then
     mkdir -p "${shim}"
@@ -94,19 +98,32 @@ with_cmdlines() {
     chmod +x "${shim}/amlretrain"
     PATH="${shim}:${PATH}"
   fi
-  (while :; do
-    for p in /proc/[0-9]*; do
-      [[ "$(cat "${p}/comm" 2>/dev/null)" == amlretrain* ]] &&
+  (
+    while :; do
+      for p in /proc/[0-9]*; do
+        c=''
+        read -r c <"${p}/comm" 2>/dev/null || continue
+        [[ "${c}" == amlretrain* ]] || continue
         tr '\0' ' ' <"${p}/cmdline" 2>/dev/null && echo
+      done
+      sleep 0.01
     done
-    sleep 0.01
-  done) >>"${seen}" 2>/dev/null &
-  sampler=$!
-  "$@"
-  local rc=$?
-  kill "${sampler}" 2>/dev/null
-  wait "${sampler}" 2>/dev/null || true
+  ) >>"${seen}" 2>/dev/null 3>&- &
+  CMDLINE_SAMPLER=$!
+  "$@" || rc=$?
+  stop_sampler
   return "${rc}"
+}
+
+stop_sampler() {
+  [[ -n "${CMDLINE_SAMPLER:-}" ]] || return 0
+  kill "${CMDLINE_SAMPLER}" 2>/dev/null || true
+  wait "${CMDLINE_SAMPLER}" 2>/dev/null || true
+  CMDLINE_SAMPLER=''
+}
+
+teardown() {
+  stop_sampler
 }
 
 @test "the classic path, batch jobs, scoring and plans keep their secrets too, on every command line" {

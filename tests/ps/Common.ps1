@@ -86,7 +86,9 @@ function Stop-TestEmulator {
 }
 
 function Remove-TestScratch {
-    # Deletes the scratch folder (after Stop-TestEmulator).
+    # Deletes the scratch folder (after Stop-TestEmulator), unless the
+    # secret canary (tests/canary/run) keeps it to scan.
+    if ($env:AMLR_PESTER_KEEP_TMP) { return }
     Remove-Item -LiteralPath $Scratch -Recurse -Force -ErrorAction Ignore
 }
 
