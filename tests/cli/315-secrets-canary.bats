@@ -96,10 +96,14 @@ plant_lifetime() {
     printf '/bin/bash %s/scripts/retrain-webservice.sh --key %s\n' \
       "${AMLR_ROOT}" "${SECRET}"
   } >"${REC}/cmdlines"
+  # Offsets in our processes' command lines, one per line: the pwsh's,
+  # then the script's (which depends on where the repository is).
+  local pwsh='pwsh -NoProfile -Command Connect-AmlAccount -ClientSecret '
+  local script="/bin/bash ${AMLR_ROOT}/scripts/retrain-webservice.sh --key "
   run -1 --separate-stderr python3 "${SCAN}" scan "${REC}" "${FILES}"
   assert_line 'canary: occurrences found: 2'
-  assert_line --partial 'canary: LEAK cmdline: client-secret at byte 58 of command lines of our processes'
-  assert_line --partial "canary: LEAK cmdline: client-secret at byte 143 of command lines of our processes"
+  assert_line --partial "canary: LEAK cmdline: client-secret at byte ${#pwsh} of command lines of our processes"
+  assert_line --partial "canary: LEAK cmdline: client-secret at byte $((${#pwsh} + ${#SECRET} + 1 + ${#script})) of command lines of our processes"
   assert_line --regexp '2 test-harness command lines \(curl, jq, grep\.\.\.; 2 secrets in them\)'
 }
 
