@@ -296,13 +296,17 @@ check-emulator: all
 
 # The CLI tier with amlretrain under valgrind (tests/valgrind/amlretrain):
 # slow, so not part of check.  The emulator runs natively.
+# Every file of the CLI tier but the install tests (make install from the
+# build directory: the valgrind one holds only the stand-in).
+VALGRIND_DEFAULT = $(filter-out tests/cli/900-install.bats,$(wildcard tests/cli/*.bats))
 check-valgrind: all
 	$(Q)mkdir -p $(BUILD)/valgrind/bin
 	$(Q)ln -sf $(abspath tests/valgrind/amlretrain) $(BUILD)/valgrind/bin/amlretrain
 	$(Q)ln -sf $(abspath $(EMU)) $(BUILD)/valgrind/bin/amlretrain-emulator
 	$(Q)AMLR_VALGRIND_REAL=$(abspath $(CLI)) \
+		AMLR_VALGRIND="$$(command -v valgrind)" \
 		AMLR_BUILD=$(abspath $(BUILD)/valgrind) tests/test_helper/run-bats \
-		"$(TIER)check-valgrind" $(or $(VALGRIND_TESTS),tests/cli)
+		"$(TIER)check-valgrind" $(or $(VALGRIND_TESTS),$(VALGRIND_DEFAULT))
 
 # Every client command x every fault the emulator injects (tests/faults/run).
 check-faults: all
