@@ -199,7 +199,7 @@ INSTALL_REQUIRES = $(subst $() $(),$(comma) ,$(LIB_PKGS))
 
 .PHONY: install uninstall
 
-# The PowerShell module goes in packaged: one psm1 (psmodule/build-package.sh).
+# The PowerShell module goes in packaged (psmodule/build-package.sh).
 install: all
 	$(Q)psmodule/build-package.sh $(BUILD)/psmodule
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
@@ -325,9 +325,18 @@ check-scripts: all
 
 # The PowerShell module in pwsh (Pester, tests/ps), against the fresh
 # binaries; pwsh and Pester come from `make deps` when dotnet is present.
+# Then the suites of its commands once more against the packaged module,
+# the one `make install` installs (psmodule/build-package.sh: the same
+# functions, their bodies loaded at the first call).
+PS_COMMAND_TESTS = $(filter-out tests/ps/Module.Tests.ps1,$(wildcard tests/ps/*.Tests.ps1))
 check-ps: all
 	$(Q)AMLR_BUILD=$(abspath $(BUILD)) tests/test_helper/run-pester \
 		"$(TIER)check-ps"
+	$(Q)psmodule/build-package.sh $(BUILD)/psmodule
+	$(Q)AMLR_BUILD=$(abspath $(BUILD)) \
+		AMLR_PS_MODULE=$(abspath $(BUILD))/psmodule/AmlRetrain/AmlRetrain.psd1 \
+		tests/test_helper/run-pester "$(TIER)check-ps (packaged)" \
+		$(PS_COMMAND_TESTS)
 
 # The C client against Azurite, Microsoft's .NET client against the
 # emulator; both installed by `make deps` (tests/interop/install-tools).

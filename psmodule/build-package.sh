@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Build the packaged (installed) AmlRetrain module: the manifest, the
-# views, the help, and one AmlRetrain.psm1 holding every function of
-# Private/ and Public/ in place of the source tree's loader (the block
-# between '# <loader>' and '# </loader>'), so that importing it reads
-# and parses one file.  The source tree keeps one function per file.
+# views, the help, and the functions of Private/ and Public/ in place of
+# the source tree's loader (the block between '# <loader>' and
+# '# </loader>' of AmlRetrain.psm1), so that importing it reads one file.
+# The source tree keeps one function per file.
 # With a pwsh (AMLR_PWSH, the one `make deps` installed, or PATH), the
 # comment-based help becomes MAML, en-US/AmlRetrain-help.xml
-# (build-help.ps1), and the functions lose their comments: pwsh on its
-# own JIT-compiles the parser's paths for comments at every import, a
-# third of what the module would add to it.  Without one the help stays
-# in the functions (the same help, a slower import), and it says so.
+# (build-help.ps1), and AmlRetrain.psm1 holds only the public functions'
+# param blocks, their bodies and the private functions being loaded from
+# AmlRetrain.Bodies.ps1 at the first call (build-psm1.ps1): what the
+# import parses is a fifth of the code.  Without a pwsh the psm1 holds
+# every function, help included (the same module, a slower import), and
+# it says so.
 # Usage: build-package.sh DIR   (writes DIR/AmlRetrain, replacing it)
 set -o errexit -o nounset -o pipefail
 shopt -s inherit_errexit
@@ -21,18 +23,6 @@ readonly SRC="${SCRIPT_DIR}/AmlRetrain"
 die() {
   echo "build-package: $*" >&2
   exit 2
-}
-
-# The functions of Private/ and Public/ for a package whose help is MAML:
-# the help comments of Public/'s functions replaced by '.ExternalHelp',
-# Private/'s dropped, and every comment line dropped.
-strip_comments() {
-  perl -0777 -ne '
-    my $public = $ARGV =~ m{/Public/[^/]+$};
-    s{^([ \t]*)<#.*?#>[ \t]*\n}{$public ? "$1# .ExternalHelp AmlRetrain-help.xml\n" : ""}mse;
-    s{^[ \t]*#(?! \.ExternalHelp ).*\n}{}mg;
-    print, print "\n";
-  ' "$@"
 }
 
 main() {
@@ -48,26 +38,25 @@ main() {
   cp -- "${SRC}/AmlRetrain.psd1" "${SRC}/AmlRetrain.Format.ps1xml" "${tmp}/"
   cp -R -- "${SRC}/en-US" "${tmp}/"
   if pwsh="$("${SCRIPT_DIR}/../tests/test_helper/run-pester" --which-pwsh 2>/dev/null)"; then
-    POWERSHELL_TELEMETRY_OPTOUT=1 POWERSHELL_UPDATECHECK=Off \
-      "${pwsh}" -NoProfile -NonInteractive -File "${SCRIPT_DIR}/build-help.ps1" \
+    export POWERSHELL_TELEMETRY_OPTOUT=1 POWERSHELL_UPDATECHECK=Off
+    "${pwsh}" -NoProfile -NonInteractive -File "${SCRIPT_DIR}/build-help.ps1" \
       -Manifest "${SRC}/AmlRetrain.psd1" -OutFile "${tmp}/en-US/AmlRetrain-help.xml" </dev/null ||
       die "the MAML help could not be written (build-help.ps1)"
+    "${pwsh}" -NoProfile -NonInteractive -File "${SCRIPT_DIR}/build-psm1.ps1" \
+      -Source "${SRC}" -OutDir "${tmp}" </dev/null ||
+      die "the module's code could not be written (build-psm1.ps1)"
   else
     echo "build-package: no pwsh: the help stays in the functions (a slower import)" >&2
-  fi
-  {
-    sed -n '1,/^# <loader>$/p' "${SRC}/AmlRetrain.psm1" | sed '$d'
-    echo '# The functions of Private/ and Public/ (psmodule/build-package.sh).'
-    if [[ -n "${pwsh}" ]]; then
-      strip_comments "${SRC}"/Private/*.ps1 "${SRC}"/Public/*.ps1
-    else
+    {
+      sed -n '1,/^# <loader>$/p' "${SRC}/AmlRetrain.psm1" | sed '$d'
+      echo '# The functions of Private/ and Public/ (psmodule/build-package.sh).'
       for f in "${SRC}"/Private/*.ps1 "${SRC}"/Public/*.ps1; do
         cat -- "${f}"
         echo
       done
-    fi
-    sed -n '/^# <\/loader>$/,$p' "${SRC}/AmlRetrain.psm1" | sed '1d'
-  } >"${tmp}/AmlRetrain.psm1"
+      sed -n '/^# <\/loader>$/,$p' "${SRC}/AmlRetrain.psm1" | sed '1d'
+    } >"${tmp}/AmlRetrain.psm1"
+  fi
   chmod -R u=rwX,go=rX -- "${tmp}"
   rm -rf -- "${dest}"
   mv -- "${tmp}" "${dest}"

@@ -8,10 +8,11 @@ if ($env:AMLR_PS_STRICT) {
 
 # <loader>
 # psmodule/build-package.sh replaces this block, its two marker lines
-# included, with the functions of Private/ and Public/ themselves: the
-# packaged (installed) module is this one file, whose import is about
-# half as long as reading 30 files here (each .NET call a script makes
-# costs its first time).
+# included, with the public functions' param blocks (build-psm1.ps1): the
+# packaged (installed) module parses their bodies and the private
+# functions at the first call of one of them, from AmlRetrain.Bodies.ps1.
+# Its import parses a fifth of what this one does, and reads two files
+# instead of 40 (each .NET call a script makes costs its first time).
 # Here, in the source tree, the files are read as text and run as one
 # script block: one parse instead of one per file (PSFramework's
 # Import-ModuleFile does the same per file).  Set AMLR_PS_DOTSOURCE to

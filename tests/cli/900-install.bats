@@ -88,19 +88,29 @@ teardown() {
   assert_file_exists "${ROOT}/usr/share/amlretrain/definitions/census-training.json"
   assert_file_exists "${ROOT}/usr/share/amlretrain/data/census-a.csv"
   # the module goes in packaged (psmodule/build-package.sh): its manifest,
-  # views and help as they are, every function in one AmlRetrain.psm1
+  # views and help as they are, and every function
   base="${ROOT}/usr/share/amlretrain/powershell/AmlRetrain"
   for f in AmlRetrain.psd1 AmlRetrain.Format.ps1xml en-US/about_AmlRetrain.help.txt; do
     cmp "${AMLR_ROOT}/psmodule/AmlRetrain/${f}" "${base}/${f}"
   done
-  for f in "${AMLR_ROOT}"/psmodule/AmlRetrain/{Public,Private}/*.ps1; do
-    grep -qF -- "$(grep -m1 '^function ' "${f}")" "${base}/AmlRetrain.psm1"
-  done
   assert_file_not_exists "${base}/Public"
-  # with a pwsh, the help as MAML and no help comment left to parse
   if "${AMLR_ROOT}/tests/test_helper/run-pester" --which-pwsh >/dev/null; then
+    # with a pwsh: the help as MAML, no help comment left to parse, the
+    # public functions' param blocks in AmlRetrain.psm1, their bodies and
+    # the private functions in AmlRetrain.Bodies.ps1 (build-psm1.ps1)
     xmllint --noout "${base}/en-US/AmlRetrain-help.xml"
     run -1 grep -c '<#' "${base}/AmlRetrain.psm1"
+    for f in "${AMLR_ROOT}"/psmodule/AmlRetrain/Public/*.ps1; do
+      grep -q "^function $(basename "${f}" .ps1) {" "${base}/AmlRetrain.psm1"
+      grep -q "^    '$(basename "${f}" .ps1)' = @{" "${base}/AmlRetrain.Bodies.ps1"
+    done
+    for f in "${AMLR_ROOT}"/psmodule/AmlRetrain/Private/*.ps1; do
+      grep -q "^function script:$(basename "${f}" .ps1) {" "${base}/AmlRetrain.Bodies.ps1"
+    done
+  else
+    for f in "${AMLR_ROOT}"/psmodule/AmlRetrain/{Public,Private}/*.ps1; do
+      grep -q "^function $(basename "${f}" .ps1) {" "${base}/AmlRetrain.psm1"
+    done
   fi
   # Nothing is writable by others.
   run -0 find "${ROOT}" -perm -o+w ! -type l

@@ -3,7 +3,14 @@
 # emulator (one per file), its faults API, and the echo stand-in.
 
 $script:RepoRoot = [System.IO.Path]::GetFullPath("$PSScriptRoot/../..")
-$script:ModulePath = "$RepoRoot/psmodule/AmlRetrain/AmlRetrain.psd1"
+# The module under test: the source tree's, or the packaged one that
+# `make check-ps` builds and runs the suites against again (AMLR_PS_MODULE,
+# the path of its manifest).
+$script:ModulePath = if ($env:AMLR_PS_MODULE) {
+    $env:AMLR_PS_MODULE
+} else {
+    "$RepoRoot/psmodule/AmlRetrain/AmlRetrain.psd1"
+}
 $script:Fixture = "$RepoRoot/tests/fixtures/definitions/retrain-sample.json"
 $script:FixtureResource = "$RepoRoot/tests/fixtures/definitions/retrain-sample-resource.json"
 

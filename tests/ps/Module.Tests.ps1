@@ -182,18 +182,31 @@ Describe 'commands' {
         (Get-ChildItem -Path $ModuleRoot -Directory).Name | Sort-Object | Should -Be @('en-US', 'Private', 'Public')
     }
 
-    It 'the packaged module (psmodule/build-package.sh) is one psm1 with the same commands, help and behaviour' {
+    It 'the packaged module (psmodule/build-package.sh) has the same commands, help and behaviour, and parses its bodies at the first call' {
         $null = & "$RepoRoot/psmodule/build-package.sh" "$TestDrive/package"
         $LASTEXITCODE | Should -Be 0
         $root = "$TestDrive/package/AmlRetrain"
         (Get-ChildItem -Path $root -Recurse -File).Name | Sort-Object |
-            Should -Be @('about_AmlRetrain.help.txt', 'AmlRetrain-help.xml', 'AmlRetrain.Format.ps1xml', 'AmlRetrain.psd1',
-                'AmlRetrain.psm1')
+            Should -Be @('about_AmlRetrain.help.txt', 'AmlRetrain-help.xml', 'AmlRetrain.Bodies.ps1', 'AmlRetrain.Format.ps1xml',
+                'AmlRetrain.psd1', 'AmlRetrain.psm1')
         $text = [System.IO.File]::ReadAllText("$root/AmlRetrain.psm1")
+        $bodies = [System.IO.File]::ReadAllText("$root/AmlRetrain.Bodies.ps1")
         $text | Should -Not -Match '<loader>|GetFiles'
-        # The help is MAML (build-help.ps1): no help comment is parsed at import.
-        $text | Should -Not -Match '<#|\.SYNOPSIS'
+        # The help is MAML (build-help.ps1) and no comment is left to parse
+        # (build-psm1.ps1), but the pointers to the help.
+        $text | Should -Not -Match '(?m)<#|\.SYNOPSIS|#(?! \.ExternalHelp AmlRetrain-help\.xml$)'
         ([regex]::Matches($text, '(?m)^    # \.ExternalHelp AmlRetrain-help\.xml$')).Count | Should -Be @($PublicFiles).Count
+        # The import parses the public functions' param blocks; what they
+        # do, and the private functions, are in AmlRetrain.Bodies.ps1.
+        $text.Length | Should -BeLessThan ($bodies.Length / 2)
+        foreach ($file in $PublicFiles) {
+            $text | Should -Match "(?m)^function $($file.BaseName) \{" -Because "$($file.BaseName) is in the psm1"
+            $bodies | Should -Match "(?m)^    '$($file.BaseName)' = @\{" -Because "the body of $($file.BaseName) is in the bodies"
+        }
+        foreach ($file in $PrivateFiles) {
+            $bodies | Should -Match "(?m)^function script:$($file.BaseName) \{" -Because "$($file.BaseName) is in the bodies"
+            $text | Should -Not -Match "(?m)^function $($file.BaseName) \{" -Because "$($file.BaseName) is not parsed at import"
+        }
         # Get-Help text as the source tree's comments give it, aliases
         # aside (MAML has them, comment-based help does not).
         $helpText = {
@@ -208,10 +221,27 @@ Describe 'commands' {
         $source = & $helpText $ModulePath
         $source.Count | Should -BeGreaterThan 1000
         & $helpText "$root/AmlRetrain.psd1" | Should -Be $source
-        $functions = @($PublicFiles) + @($PrivateFiles) | ForEach-Object { $_.BaseName }
-        foreach ($name in $functions) {
-            $text | Should -Match "(?m)^function $name \{" -Because "$name is in the package"
+        # The same parameters, sets and attributes as the source tree's.
+        $parameters = {
+            param([string] $Manifest)
+            $module = Import-Module $Manifest -PassThru -Force
+            foreach ($command in $module.ExportedFunctions.Values | Sort-Object Name) {
+                $command.Name
+                $command.CmdletBinding, $command.DefaultParameterSet, $command.OutputType.Name -join '|'
+                foreach ($set in $command.ParameterSets) {
+                    "$($set.Name)|$($set.IsDefault)"
+                    foreach ($parameter in $set.Parameters) {
+                        $parameter.Name, $parameter.ParameterType, $parameter.IsMandatory, $parameter.Position,
+                        $parameter.ValueFromPipeline, $parameter.ValueFromPipelineByPropertyName,
+                        ($parameter.Aliases -join ','), ($parameter.Attributes.TypeId.Name | Sort-Object) -join '|'
+                    }
+                }
+            }
+            Remove-Module $module -Force
         }
+        $expected = & $parameters $ModulePath
+        $expected.Count | Should -BeGreaterThan 500
+        & $parameters "$root/AmlRetrain.psd1" | Should -Be $expected
         try {
             Get-Module AmlRetrain | Remove-Module -Force
             $packaged = Import-Module "$root/AmlRetrain.psd1" -PassThru -Force -WarningVariable warnings
@@ -223,8 +253,15 @@ Describe 'commands' {
             $env:ECHO_STDOUT = $Fixture
             $env:ECHO_EXIT = 0
             Remove-Item -Force -ErrorAction Ignore $env:ECHO_LOG
+            & $packaged { Get-Command -Name Invoke-AmlrNative -ErrorAction Ignore } | Should -BeNullOrEmpty
             (Get-AzMlWebService -Name 'ws' -ResourceGroupName 'rg').PSObject.TypeNames[0] | Should -Be 'AmlRetrain.WebService'
             (Get-EchoCall)[0].argv | Should -Be @('--error-format', 'json', 'webservice', 'get', '--name=ws', '--resource-group=rg')
+            & $packaged { (Get-Command -Name Invoke-AmlrNative).CommandType } | Should -Be 'Function'
+            $loaded = & $packaged { $script:AmlrBody }
+            $null = Get-AzMlWebServiceKey -Name 'ws' -ResourceGroupName 'rg'
+            [object]::ReferenceEquals((& $packaged { $script:AmlrBody }), $loaded) | Should -BeTrue -Because 'the bodies load once'
+            # Private functions stay private.
+            Get-Command -Name Invoke-AmlrNative -ErrorAction Ignore | Should -BeNullOrEmpty
         } finally {
             Remove-Module AmlRetrain -Force -ErrorAction Ignore
             Import-Module $ModulePath -Force

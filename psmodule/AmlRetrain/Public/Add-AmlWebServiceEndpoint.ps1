@@ -107,14 +107,17 @@ function Add-AmlWebServiceEndpoint {
         }
         $settings = Resolve-AmlrClassicSetting -Caller $PSCmdlet -WorkspaceId $WorkspaceId `
             -AuthorizationToken $AuthorizationToken -Location $Location -ConfigFile $ConfigFile
+        # The function's bound parameters: $PSBoundParameters is the body's own in the
+        # packaged module, which dot-sources it (psmodule/build-psm1.ps1).
+        $bound = $PSCmdlet.MyInvocation.BoundParameters
         $arguments = @('endpoint', 'add') + $settings.Arguments + "--webservice=$WebServiceId" + "--name=$EndpointName"
-        if ($PSBoundParameters.ContainsKey('Description')) {
+        if ($bound.ContainsKey('Description')) {
             $arguments += "--description=$Description"
         }
         if ($ThrottleLevel) {
             $arguments += "--throttle-level=$ThrottleLevel"
         }
-        if ($PSBoundParameters.ContainsKey('MaxConcurrentCalls')) {
+        if ($bound.ContainsKey('MaxConcurrentCalls')) {
             $arguments += "--max-concurrent-calls=$MaxConcurrentCalls"
         }
         if ($PreventUpdate) {

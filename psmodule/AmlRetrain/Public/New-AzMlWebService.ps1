@@ -83,8 +83,11 @@ function New-AzMlWebService {
         if (-not $PSCmdlet.ShouldProcess($Name, 'Create the machine learning web service')) {
             return
         }
+        # The function's bound parameters: $PSBoundParameters is the body's own in the
+        # packaged module, which dot-sources it (psmodule/build-psm1.ps1).
+        $bound = $PSCmdlet.MyInvocation.BoundParameters
         $secrets = @{}
-        if ($PSBoundParameters.ContainsKey('StorageAccountKey')) {
+        if ($bound.ContainsKey('StorageAccountKey')) {
             $secrets['AMLR_STORAGE_ACCOUNT_KEY'] = $StorageAccountKey
         }
         $arguments = @('webservice', 'new', "--resource-group=$ResourceGroupName", "--name=$Name",

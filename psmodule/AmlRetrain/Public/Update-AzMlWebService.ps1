@@ -163,17 +163,20 @@ function Update-AzMlWebService {
                 RealtimeConfiguration = 'realtimeConfiguration'; Assets = 'assets'
                 InputSpecification = 'input'; Output = 'output'; Parameters = 'parameters'; Package = 'package'
             }
+            # The function's bound parameters: $PSBoundParameters is the body's own in the
+            # packaged module, which dot-sources it (psmodule/build-psm1.ps1).
+            $bound = $PSCmdlet.MyInvocation.BoundParameters
             $properties = [ordered]@{ packageType = 'Graph' }
             foreach ($field in $fields.GetEnumerator()) {   # not .Keys: a key is named Keys
-                if ($PSBoundParameters.ContainsKey($field.Key)) {
-                    $properties[$field.Value] = $PSBoundParameters[$field.Key]
+                if ($bound.ContainsKey($field.Key)) {
+                    $properties[$field.Value] = $bound[$field.Key]
                 }
             }
-            if ($PSBoundParameters.ContainsKey('IsReadOnly')) {
+            if ($bound.ContainsKey('IsReadOnly')) {
                 $properties['readOnly'] = [bool]$IsReadOnly
                 $readOnly = [bool]$IsReadOnly
             }
-            if ($PSBoundParameters.ContainsKey('StorageAccountKey')) {
+            if ($bound.ContainsKey('StorageAccountKey')) {
                 $properties['storageAccount'] = [ordered]@{ key = $StorageAccountKey }
             }
             if ($properties.Count -eq 1) {
