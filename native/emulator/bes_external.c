@@ -645,60 +645,6 @@ done:
 	return rc;
 }
 
-/* --- results -------------------------------------------------------------- */
-
-amlr_code emu_bes_ext_result(amlr_json *entry, const amlr_json *loc,
-			     const char *secret, time_t st, time_t se)
-{
-	amlr_sas_values v = AMLR_SAS_VALUES_INIT;
-	amlr_buf s = AMLR_BUF_INIT;
-	char from[AMLR_SAS_TIME_SIZE], to[AMLR_SAS_TIME_SIZE];
-	char *token = NULL;
-	const char *auth = amlr_json_get_str(loc, "auth");
-	const char *container = amlr_json_get_str(loc, "container");
-	const char *blob = amlr_json_get_str(loc, "blob");
-	amlr_code rc;
-
-	if ((rc = amlr_buf_printf(&s, "%s/",
-				  amlr_json_get_str(loc, "endpoint"))) !=
-		    AMLR_OK ||
-	    (rc = amlr_json_set_str(entry, "BaseLocation", s.ptr)) != AMLR_OK)
-		goto done;
-	amlr_buf_clear(&s);
-	if ((rc = amlr_buf_printf(&s, "%s/%s", container, blob)) != AMLR_OK ||
-	    (rc = amlr_json_set_str(entry, "RelativeLocation", s.ptr)) !=
-		    AMLR_OK)
-		goto done;
-	amlr_buf_clear(&s);
-	if (!secret) {
-		rc = amlr_json_set_str(entry, "SasBlobToken", NULL);
-		goto done;
-	}
-	if (auth && strcmp(auth, "key") == 0) {
-		amlr_sas_format_time(from, st);
-		amlr_sas_format_time(to, se);
-		v.permissions = "r";
-		v.start = from;
-		v.expiry = to;
-		v.resource = "b";
-		if ((rc = amlr_sas_service_new(
-			     &token, NULL, amlr_json_get_str(loc, "account"),
-			     secret, container, blob, &v)) != AMLR_OK) {
-			rc = AMLR_EFAIL;
-			goto done;
-		}
-		rc = amlr_buf_printf(&s, "?%s", token);
-	} else {
-		rc = amlr_buf_printf(&s, "?%s", secret);
-	}
-	if (rc == AMLR_OK)
-		rc = amlr_json_set_str(entry, "SasBlobToken", s.ptr);
-done:
-	amlr_secret_free(token);
-	amlr_buf_release_secret(&s);
-	return rc;
-}
-
 int emu_bes_ext_is(const amlr_json *loc)
 {
 	int v = 0;

@@ -105,20 +105,6 @@ amlr_code emu_bes_ext_write(char *details, const char *name,
 			    const void *data, size_t len,
 			    const char *content_type);
 
-/**
- * Fill a Results entry @p entry for the external blob @p loc:
- * BaseLocation (its endpoint and '/'), RelativeLocation (CONTAINER/BLOB)
- * and SasBlobToken: a fresh read-only service SAS (sr=b, sp=r, from @p st
- * to @p se) signed with the account key; the SAS the job was given (as
- * given: it reads only if it was made to); or null when @p secret is NULL
- * (the credentials were lost in a restart).
- *
- * @return AMLR_OK; AMLR_EFAIL
- * Ownership: @p entry is the caller's; it holds a SAS.
- */
-amlr_code emu_bes_ext_result(amlr_json *entry, const amlr_json *loc,
-			     const char *secret, time_t st, time_t se);
-
 /*
  * A model (a classic endpoint's resource, a Resource Manager web
  * service's Resource asset) may be in another account too: its location

@@ -1101,53 +1101,83 @@ done:
 	return rc;
 }
 
+/*
+ * Fill the Results entry @p entry of blob CONTAINER/BLOB: BaseLocation
+ * @p base (ending in '/'), RelativeLocation and SasBlobToken: a fresh
+ * read-only service SAS (sr=b, sp=r, SAS_LIFETIME_S from SAS_BACKDATE_S
+ * ago) signed with the account key @p key; else @p sas as given (it reads
+ * only if it was made to); else null (the job's credentials were lost).
+ * @p entry then holds a SAS.
+ */
+static amlr_code result_entry(amlr_json *entry, const char *base,
+			      const char *account, const char *container,
+			      const char *blob, const char *key,
+			      const char *sas)
+{
+	amlr_sas_values v = AMLR_SAS_VALUES_INIT;
+	amlr_buf s = AMLR_BUF_INIT;
+	char st[AMLR_SAS_TIME_SIZE], se[AMLR_SAS_TIME_SIZE];
+	char *token = NULL;
+	time_t now = time(NULL);
+	amlr_code rc;
+
+	if ((rc = amlr_json_set_str(entry, "BaseLocation", base)) != AMLR_OK ||
+	    (rc = amlr_buf_printf(&s, "%s/%s", container, blob)) != AMLR_OK ||
+	    (rc = amlr_json_set_str(entry, "RelativeLocation", s.ptr)) !=
+		    AMLR_OK)
+		goto done;
+	amlr_buf_clear(&s);
+	if (key) {
+		amlr_sas_format_time(st, now - SAS_BACKDATE_S);
+		amlr_sas_format_time(se, now + SAS_LIFETIME_S);
+		v.permissions = "r";
+		v.start = st;
+		v.expiry = se;
+		v.resource = "b";
+		if (amlr_sas_service_new(&token, NULL, account, key, container,
+					 blob, &v) != AMLR_OK) {
+			rc = AMLR_EFAIL;
+			goto done;
+		}
+		sas = token;
+	}
+	if (!sas) {
+		rc = amlr_json_set_str(entry, "SasBlobToken", NULL);
+		goto done;
+	}
+	if ((rc = amlr_buf_printf(&s, "?%s", sas)) == AMLR_OK)
+		rc = amlr_json_set_str(entry, "SasBlobToken", s.ptr);
+done:
+	amlr_secret_free(token);
+	amlr_buf_release_secret(&s);
+	return rc;
+}
+
 amlr_code emu_bes_blob_ref(amlr_json **out, struct emu_bes *bes,
 			   const char *base_url, const amlr_json *loc,
 			   int connstr)
 {
 	const struct emu_seed_storage *acct;
-	amlr_sas_values v;
-	amlr_buf s = AMLR_BUF_INIT;
-	char st[AMLR_SAS_TIME_SIZE], se[AMLR_SAS_TIME_SIZE];
-	char *token = NULL;
+	amlr_buf base = AMLR_BUF_INIT;
 	const char *account = amlr_json_get_str(loc, "account");
-	const char *container = amlr_json_get_str(loc, "container");
-	const char *blob = amlr_json_get_str(loc, "blob");
-	time_t now = time(NULL);
 	amlr_code rc;
 
 	if ((rc = amlr_json_new_object(out)) != AMLR_OK)
 		return rc;
-	memset(&v, 0, sizeof(v));
-	amlr_sas_format_time(st, now - SAS_BACKDATE_S);
-	amlr_sas_format_time(se, now + SAS_LIFETIME_S);
-	v.permissions = "r";
-	v.start = st;
-	v.expiry = se;
-	v.resource = "b";
+	if (!(acct = emu_seed_storage(bes->world->seed, account))) {
+		rc = AMLR_EFAIL;
+		goto done;
+	}
 	if ((connstr && (rc = amlr_json_set_str(*out, "ConnectionString",
 						NULL)) != AMLR_OK) ||
-	    (rc = amlr_buf_printf(&s, "%s/%s/", base_url, account)) !=
-		    AMLR_OK ||
-	    (rc = amlr_json_set_str(*out, "BaseLocation", s.ptr)) != AMLR_OK)
-		goto done;
-	amlr_buf_clear(&s);
-	if ((rc = amlr_buf_printf(&s, "%s/%s", container, blob)) != AMLR_OK ||
-	    (rc = amlr_json_set_str(*out, "RelativeLocation", s.ptr)) !=
+	    (rc = amlr_buf_printf(&base, "%s/%s/", base_url, account)) !=
 		    AMLR_OK)
 		goto done;
-	amlr_buf_clear(&s);
-	acct = emu_seed_storage(bes->world->seed, account);
-	rc = AMLR_EFAIL;
-	if (!acct || amlr_sas_service_new(&token, NULL, account, acct->key,
-					  container, blob, &v) != AMLR_OK)
-		goto done;
-	if ((rc = amlr_buf_printf(&s, "?%s", token)) != AMLR_OK)
-		goto done;
-	rc = amlr_json_set_str(*out, "SasBlobToken", s.ptr);
+	rc = result_entry(*out, base.ptr, account,
+			  amlr_json_get_str(loc, "container"),
+			  amlr_json_get_str(loc, "blob"), acct->key, NULL);
 done:
-	amlr_secret_free(token);
-	amlr_buf_release_secret(&s);
+	amlr_buf_release(&base);
 	if (rc != AMLR_OK) {
 		amlr_json_free(*out);
 		*out = NULL;
@@ -1155,19 +1185,34 @@ done:
 	return rc;
 }
 
-/* A Results entry for external blob @p loc, with a fresh SAS if any. */
+/*
+ * A Results entry for external blob @p loc: a fresh SAS when the job was
+ * given the account key @p secret, the SAS it was given otherwise, null
+ * when @p secret is NULL (lost in a restart).
+ */
 static amlr_code external_ref(amlr_json **out, const amlr_json *loc,
 			      const char *secret)
 {
-	time_t now = time(NULL);
+	amlr_buf base = AMLR_BUF_INIT;
+	const char *auth = amlr_json_get_str(loc, "auth");
+	int key = auth && strcmp(auth, "key") == 0;
 	amlr_code rc;
 
 	if ((rc = amlr_json_new_object(out)) != AMLR_OK)
 		return rc;
 	if ((rc = amlr_json_set_str(*out, "ConnectionString", NULL)) !=
 		    AMLR_OK ||
-	    (rc = emu_bes_ext_result(*out, loc, secret, now - SAS_BACKDATE_S,
-				     now + SAS_LIFETIME_S)) != AMLR_OK) {
+	    (rc = amlr_buf_printf(&base, "%s/",
+				  amlr_json_get_str(loc, "endpoint"))) !=
+		    AMLR_OK)
+		goto done;
+	rc = result_entry(*out, base.ptr, amlr_json_get_str(loc, "account"),
+			  amlr_json_get_str(loc, "container"),
+			  amlr_json_get_str(loc, "blob"), key ? secret : NULL,
+			  key ? NULL : secret);
+done:
+	amlr_buf_release(&base);
+	if (rc != AMLR_OK) {
 		amlr_json_free(*out);
 		*out = NULL;
 	}
