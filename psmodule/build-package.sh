@@ -7,11 +7,11 @@
 # With a pwsh (AMLR_PWSH, the one `make deps` installed, or PATH), the
 # comment-based help becomes MAML, en-US/AmlRetrain-help.xml
 # (build-help.ps1), and AmlRetrain.psm1 holds only the public functions'
-# param blocks, their bodies and the private functions being loaded from
-# AmlRetrain.Bodies.ps1 at the first call (build-psm1.ps1): what the
-# import parses is a fifth of the code.  Without a pwsh the psm1 holds
-# every function, help included (the same module, a slower import), and
-# it says so.
+# attributes and param blocks; their bodies and the private functions are
+# in AmlRetrain.Bodies.ps1, loaded at the first call (build-psm1.ps1), so
+# that the import parses a fifth of the code.  Without a pwsh the psm1
+# holds every function, help included (the same module, a slower import),
+# and it says so.
 # Usage: build-package.sh DIR   (writes DIR/AmlRetrain, replacing it)
 set -o errexit -o nounset -o pipefail
 shopt -s inherit_errexit

@@ -9,12 +9,13 @@
 # needs: each public function's help pointer ('.ExternalHelp'), attributes
 # and param block, which Get-Command, Get-Help, tab completion and
 # parameter binding read; each of its begin/process/end blocks is
-# dot-sourced from AmlRetrain.Bodies.ps1, which the first call of any of
-# them loads once (Initialize-AmlrBody).  Dot-sourced, a body runs in the
-# function's own scope, as if written there: its parameters, $PSCmdlet,
-# $PSBoundParameters, $_ and the variables one block leaves for the next
-# are the function's, and 'return' ends the block.  The private functions
-# are defined by that same first load, in the module's scope
+# dot-sourced from AmlRetrain.Bodies.ps1, which the begin block of the
+# first command to run loads, once (Initialize-AmlrBody).  Dot-sourced, a
+# body runs in the function's own scope, as if written there: its
+# parameters, $PSCmdlet, $_ and the variables one block leaves for the
+# next are the function's, and 'return' ends the block; the few things
+# that would differ the build refuses (Assert-Packable).  The private
+# functions are defined by that same load, in the module's scope
 # ('function script:NAME').  No comment is kept (the help is MAML,
 # build-help.ps1): pwsh built without ReadyToRun compiles the tokenizer's
 # comment paths at every start.
@@ -44,7 +45,9 @@ function Read-Script([string] $Path, [string] $Text) {
 }
 
 # TEXT without its comments (the tokenizer's: none is in a string); a
-# line that held only a comment goes with it.
+# line that held only a comment goes with it, unless the line before it
+# is continued (a backtick at its end).  Stops unless what is left has the
+# same tokens, comments and blank lines aside.
 function Remove-Comment([string] $Path, [string] $Text) {
     $parsed = Read-Script $Path $Text
     $out = [System.Text.StringBuilder]::new()
@@ -55,11 +58,16 @@ function Remove-Comment([string] $Path, [string] $Text) {
         }
         $start = $token.Extent.StartOffset
         $end = $token.Extent.EndOffset
-        while ($start -gt $at -and ($Text[$start - 1] -eq ' ' -or $Text[$start - 1] -eq "`t")) {
-            $start--
+        $blank = $start
+        while ($blank -gt $at -and ($Text[$blank - 1] -eq ' ' -or $Text[$blank - 1] -eq "`t")) {
+            $blank--
+        }
+        if ($blank -eq 0 -or $Text[$blank - 1] -ne '`') {
+            $start = $blank
         }
         $lineEnd = $Text.IndexOf("`n", $end)
-        if (($start -eq 0 -or $Text[$start - 1] -eq "`n") -and $lineEnd -ge 0 -and
+        $continued = $Text.Substring(0, $start).TrimEnd("`n", "`r").EndsWith('`')
+        if (($start -eq 0 -or $Text[$start - 1] -eq "`n") -and $lineEnd -ge 0 -and -not $continued -and
             -not $Text.Substring($end, $lineEnd - $end).Trim()) {
             $end = $lineEnd + 1
         }
@@ -67,44 +75,94 @@ function Remove-Comment([string] $Path, [string] $Text) {
         $at = $end
     }
     $null = $out.Append($Text, $at, $Text.Length - $at)
-    $out.ToString()
+    $stripped = $out.ToString()
+    # The tokens but comments, a run of new lines as one.
+    $code = {
+        param($tokens)
+        $last = $null
+        foreach ($token in $tokens) {
+            if ($token.Kind -eq 'Comment' -or ($token.Kind -eq 'NewLine' -and $last -eq 'NewLine')) {
+                continue
+            }
+            $last = "$($token.Kind)"
+            "$($token.Kind) $($token.Text)"
+        }
+    }
+    if ((@(& $code $parsed.Tokens) -join "`n") -cne (@(& $code (Read-Script $Path $stripped).Tokens) -join "`n")) {
+        throw "${Path}: its code would change without its comments"
+    }
+    $stripped
 }
 
-# Stops on a public function body's use of a variable that a dot-sourced
-# script block has its own of ($PSCmdlet, $_ and the rest are the
-# function's).
-function Assert-BodyVariable([string] $Path, [System.Management.Automation.Language.FunctionDefinitionAst] $Function) {
+# Stops on what a public function would do otherwise in the package.  A
+# dot-sourced body has its own $PSBoundParameters, $MyInvocation, $args,
+# $input, $PSScriptRoot and $PSCommandPath (anywhere in it: the blocks of
+# ForEach-Object and the like see the body's), and Write-Error, -Warning,
+# -Verbose, -Debug and -Information would describe the body, not the
+# command ($PSCmdlet.WriteWarning() and the like do not).  $PSCmdlet, $_
+# and every other variable are the function's.  Parameters are declared
+# in the param block (the one the psm1 keeps), and what it runs at binding
+# cannot call a private function: those are loaded by the first block.
+function Assert-Packable([string] $Path, [System.Management.Automation.Language.FunctionDefinitionAst] $Function,
+    [string[]] $Private) {
+    $language = 'System.Management.Automation.Language'
+    $own = 'PSBoundParameters', 'MyInvocation', 'args', 'input', 'PSScriptRoot', 'PSCommandPath'
+    $writers = 'Write-Error', 'Write-Warning', 'Write-Verbose', 'Write-Debug', 'Write-Information'
+    $refuse = {
+        param($Ast, [string] $Why)
+        throw "${Path}: $($Ast.Extent.StartLineNumber): $Why"
+    }
+    if ($Function.Parameters) {
+        & $refuse $Function "$($Function.Name): parameters go in its param block"
+    }
     $body = $Function.Body
-    $own = $body.FindAll({
-            param($ast)
-            if ($ast -isnot [System.Management.Automation.Language.VariableExpressionAst] -or
-                $ast.VariablePath.UserPath -notin 'PSBoundParameters', 'MyInvocation', 'args', 'input') {
-                return $false
+    $clean = if ($body.PSObject.Properties['CleanBlock']) { $body.CleanBlock }
+    foreach ($block in $body.BeginBlock, $body.ProcessBlock, $body.EndBlock, $clean) {
+        if (-not $block) {
+            continue
+        }
+        foreach ($ast in $block.FindAll({ $true }, $true)) {
+            $variable = if ($ast -is "$language.VariableExpressionAst") { $ast.VariablePath.UserPath -replace '^\w+:' }
+            if ($variable -in $own) {
+                & $refuse $ast ("`$$variable would be the body's own in the package:" +
+                    ' use $PSCmdlet.MyInvocation(.BoundParameters)')
             }
-            $scope = $ast.Parent
-            while ($scope -isnot [System.Management.Automation.Language.ScriptBlockAst]) {
-                $scope = $scope.Parent
+            if ($ast -isnot "$language.CommandAst") {
+                continue
             }
-            $scope -eq $body
-        }, $true)
-    foreach ($variable in $own) {
-        throw "${Path}: $($variable.Extent.StartLineNumber): `$$($variable.VariablePath.UserPath) would be the" +
-        ' body''s own in the package, not the function''s: use $PSCmdlet.MyInvocation(.BoundParameters)'
+            $name = $ast.GetCommandName()
+            if ($name -in $writers) {
+                & $refuse $ast "$name would describe the body, not the command, in the package: use `$PSCmdlet.$($name -replace '-')()"
+            }
+            $named = @($ast.CommandElements.Extent.Text -replace "['""]" | Where-Object { $_ -in $own })
+            if ($name -eq 'Get-Variable' -and $named) {
+                & $refuse $ast "Get-Variable of a variable that would be the body's own in the package"
+            }
+        }
+    }
+    if ($body.ParamBlock) {
+        foreach ($ast in $body.ParamBlock.FindAll({ param($a) $a -is [System.Management.Automation.Language.CommandAst] }, $true)) {
+            if ($ast.GetCommandName() -in $Private) {
+                & $refuse $ast "the param block calls $($ast.GetCommandName()), which the package loads at the first call"
+            }
+        }
     }
 }
 
 # The one function of a Private/ or Public/ file, comments removed.
-function Read-Function([System.IO.FileInfo] $File) {
+# A public one is checked (Assert-Packable, PRIVATE: the private
+# functions' names).
+function Read-Function([System.IO.FileInfo] $File, [string[]] $Private) {
     $text = [System.IO.File]::ReadAllText($File.FullName)
     $parsed = Read-Script $File.FullName $text
     $functions = @($parsed.Ast.EndBlock.Statements)
     if ($functions.Count -ne 1 -or $functions[0] -isnot [System.Management.Automation.Language.FunctionDefinitionAst] -or
         $functions[0].Name -cne $File.BaseName -or $parsed.Ast.ParamBlock -or $parsed.Ast.BeginBlock -or
-        $parsed.Ast.ProcessBlock) {
-        throw "$($File.FullName): one function, named $($File.BaseName), and nothing else"
+        $parsed.Ast.ProcessBlock -or $parsed.Ast.ScriptRequirements) {
+        throw "$($File.FullName): one function, named $($File.BaseName), and nothing else (no #requires)"
     }
     if ($File.Directory.Name -eq 'Public') {
-        Assert-BodyVariable $File.FullName $functions[0]
+        Assert-Packable $File.FullName $functions[0] $Private
     }
     (Read-Script $File.FullName (Remove-Comment $File.FullName $text)).Ast.EndBlock.Statements[0]
 }
@@ -164,12 +222,10 @@ function Format-Stub([System.Management.Automation.Language.FunctionDefinitionAs
         }
         $lines.Add("    $($param.Extent.Text)")
     }
-    # The first block to run loads the bodies.
-    $first = $true
-    foreach ($block in $Blocks) {
-        $load = if ($first) { 'Initialize-AmlrBody; ' } else { '' }
-        $lines.Add("    $block { $load. `$script:AmlrBody['$name'].$block }")
-        $first = $false
+    # begin loads the bodies, once: a failure stops the command.
+    $lines.Add("    begin { Initialize-AmlrBody `$PSCmdlet$(if ('begin' -in $Blocks) { "; . `$script:AmlrBody['$name'].begin" }) }")
+    foreach ($block in $Blocks | Where-Object { $_ -ne 'begin' }) {
+        $lines.Add("    $block { . `$script:AmlrBody['$name'].$block }")
     }
     $lines.Add('}')
     $lines -join "`n"
@@ -184,15 +240,15 @@ function Main {
     $null = $bodies.AppendLine('# dot-sourced at the first call of a public function (psmodule/build-psm1.ps1).')
     $null = $bodies.AppendLine()
 
-    foreach ($file in Get-ChildItem -Path (Join-Path $Source 'Private') -Filter '*.ps1' | Sort-Object Name) {
+    $privateFiles = @(Get-ChildItem -Path (Join-Path $Source 'Private') -Filter '*.ps1' | Sort-Object Name)
+    foreach ($file in $privateFiles) {
         $function = Read-Function $file
-        $text = $function.Extent.Text
-        $null = $bodies.AppendLine(($text -replace '^function\s+', 'function script:'))
+        $null = $bodies.AppendLine(($function.Extent.Text -replace '^(function|filter)\s+', '$1 script:'))
     }
 
     $null = $bodies.AppendLine('@{')
     foreach ($file in Get-ChildItem -Path (Join-Path $Source 'Public') -Filter '*.ps1' | Sort-Object Name) {
-        $function = Read-Function $file
+        $function = Read-Function $file $privateFiles.BaseName
         $blocks = Get-Block $function
         if ($blocks.Count -eq 0) {
             throw "$($file.FullName): $($function.Name) has no body"
@@ -207,13 +263,33 @@ function Main {
     $null = $bodies.AppendLine('}')
 
     # Loads AmlRetrain.Bodies.ps1 once: its functions into the module's
-    # scope, its table of bodies into $script:AmlrBody.
+    # scope, its table of bodies into $script:AmlrBody; stops CALLER (a
+    # command's $PSCmdlet), or throws, when it cannot.
     $null = $psm1.AppendLine(@'
 $script:AmlrBody = $null
-function Initialize-AmlrBody {
-    if ($null -eq $script:AmlrBody) {
-        $script:AmlrBody = . "$PSScriptRoot/AmlRetrain.Bodies.ps1"
+function Initialize-AmlrBody([System.Management.Automation.PSCmdlet] $Caller) {
+    if ($null -ne $script:AmlrBody) {
+        return
     }
+    $path = "$PSScriptRoot/AmlRetrain.Bodies.ps1"
+    $failure = $null
+    try {
+        $ErrorActionPreference = 'Stop'
+        $bodies = . $path
+    } catch {
+        $failure = $_.Exception.Message -replace '\s*\n\s*', ' '
+    }
+    if ($bodies -isnot [hashtable]) {
+        $exception = [System.InvalidOperationException]::new(
+            "the AmlRetrain module is incomplete: $path could not be loaded ($failure); reinstall the module")
+        $record = [System.Management.Automation.ErrorRecord]::new(
+            $exception, 'AmlRetrain.BodiesNotLoaded', [System.Management.Automation.ErrorCategory]::ResourceUnavailable, $path)
+        if ($Caller) {
+            $Caller.ThrowTerminatingError($record)
+        }
+        throw $record
+    }
+    $script:AmlrBody = $bodies
 }
 '@)
     $null = $psm1.AppendLine($loader.Tail)

@@ -262,10 +262,89 @@ Describe 'commands' {
             [object]::ReferenceEquals((& $packaged { $script:AmlrBody }), $loaded) | Should -BeTrue -Because 'the bodies load once'
             # Private functions stay private.
             Get-Command -Name Invoke-AmlrNative -ErrorAction Ignore | Should -BeNullOrEmpty
+            # What a Pester Mock of a private function needs first (README).
+            $packaged = Import-Module "$root/AmlRetrain.psd1" -PassThru -Force
+            & $packaged { Initialize-AmlrBody }
+            & $packaged { (Get-Command -Name Invoke-AmlrNative).CommandType } | Should -Be 'Function'
+            # Without its bodies the module stops at the first command,
+            # whatever the error action, and says what to do.
+            Copy-Item -Recurse -Path $root -Destination "$TestDrive/broken"
+            Remove-Item "$TestDrive/broken/AmlRetrain.Bodies.ps1"
+            Remove-Module AmlRetrain -Force
+            Import-Module "$TestDrive/broken/AmlRetrain.psd1" -Force
+            $caught = $null
+            try {
+                Get-AzMlWebService -Name 'ws' -ResourceGroupName 'rg' -ErrorAction SilentlyContinue
+            } catch {
+                $caught = $_
+            }
+            $caught.FullyQualifiedErrorId | Should -Be 'AmlRetrain.BodiesNotLoaded,Get-AzMlWebService'
+            "$caught" | Should -Match 'AmlRetrain\.Bodies\.ps1 could not be loaded .*reinstall the module$'
+            { & (Get-Module AmlRetrain) { Initialize-AmlrBody } } | Should -Throw -ErrorId 'AmlRetrain.BodiesNotLoaded'
         } finally {
             Remove-Module AmlRetrain -Force -ErrorAction Ignore
             Import-Module $ModulePath -Force
         }
+    }
+
+    It 'psmodule/build-psm1.ps1 refuses what the package would do otherwise, and keeps the code of what it strips comments from' {
+        # A module of one public and one private function, built alone.
+        $source = "$TestDrive/synthetic/AmlRetrain"
+        $null = New-Item -ItemType Directory -Force -Path "$source/Public", "$source/Private"
+        Set-Content -Path "$source/AmlRetrain.psm1" -Value "# <loader>`n# </loader>`n`$script:Ready = 1"
+        Set-Content -Path "$source/Private/Get-Priv.ps1" -Value 'function Get-Priv { ''p'' }'
+        $build = {
+            param([string] $Function)
+            Set-Content -Path "$source/Public/Get-Thing.ps1" -Value $Function
+            $out = "$TestDrive/synthetic/out"
+            Remove-Item -Recurse -Force -ErrorAction Ignore $out
+            $null = New-Item -ItemType Directory -Path $out
+            $stderr = & $env:AMLR_PWSH -NoProfile -NonInteractive -File "$RepoRoot/psmodule/build-psm1.ps1" `
+                -Source $source -OutDir $out 2>&1 | Out-String
+            [pscustomobject]@{ ExitCode = $LASTEXITCODE; Error = $stderr.Trim(); Files = @(Get-ChildItem $out).Name }
+        }
+        $refused = @(
+            @('process { $PSBoundParameters.Keys }', '\$PSBoundParameters would be the body''s own'),
+            @('process { 1, 2 | ForEach-Object { $PSBoundParameters } }', '\$PSBoundParameters would be the body''s own'),
+            @('end { $local:MyInvocation }', '\$MyInvocation would be the body''s own'),
+            @('end { $PSScriptRoot }', '\$PSScriptRoot would be the body''s own'),
+            @('end { Get-Variable -Name PSBoundParameters -ValueOnly }', 'Get-Variable of a variable'),
+            @('end { Write-Warning ''w'' }', 'Write-Warning would describe the body.*\$PSCmdlet\.WriteWarning\(\)'),
+            @('end { Write-Error ''e'' }', 'Write-Error would describe the body')
+        )
+        foreach ($case in $refused) {
+            $result = & $build "function Get-Thing {`n    [CmdletBinding()]`n    param([string] `$Name)`n    $($case[0])`n}"
+            $result.ExitCode | Should -Be 2 -Because $case[0]
+            $result.Error | Should -Match "^build-psm1: .*Get-Thing\.ps1: 4: $($case[1])" -Because $case[0]
+            $result.Files | Should -BeNullOrEmpty -Because 'nothing is written'
+        }
+        $result = & $build "function Get-Thing([string] `$Name) {`n    'x'`n}"
+        $result.Error | Should -Match 'Get-Thing: parameters go in its param block'
+        $result = & $build "function Get-Thing {`n    param([ValidateScript({ Get-Priv })] [string] `$Name)`n}"
+        $result.Error | Should -Match ': 2: the param block calls Get-Priv, which the package loads at the first call'
+        $result = & $build "#requires -Version 7.2`nfunction Get-Thing { }"
+        $result.Error | Should -Match 'one function, named Get-Thing, and nothing else \(no #requires\)'
+
+        # Comments after a line continuation: the same statements without them.
+        $function = @(
+            'function Get-Thing {', '    [CmdletBinding()]', '    param()', '    end {'
+            '        Write-Output a `', '        # a comment alone on its line', '        Write-Output b'
+            '        Write-Output c `  # after an escaped space', '        Write-Output d <# inline #> e'
+            '        Get-Priv', '    }', '}'
+        ) -join "`n"
+        $result = & $build $function
+        $result.ExitCode | Should -Be 0 -Because $result.Error
+        ($result.Files | Sort-Object) | Should -Be @('AmlRetrain.Bodies.ps1', 'AmlRetrain.psm1')
+        $built = Import-Module "$TestDrive/synthetic/out/AmlRetrain.psm1" -PassThru -Force
+        try {
+            $fromPackage = @(Get-Thing)
+        } finally {
+            Remove-Module $built -Force
+        }
+        $expected = & ([scriptblock]::Create("$function`n function Get-Priv { 'p' }`n Get-Thing"))
+        $fromPackage | Should -Be @($expected)
+        $fromPackage | Should -Be @('a', 'b', 'c', 'd', 'e', 'p')
+        Get-Module AmlRetrain | Should -Not -BeNullOrEmpty -Because 'the module under test is still loaded'
     }
 
     It 'Import-Module -Prefix gives prefixed names, for use beside Microsoft''s module' {

@@ -180,7 +180,7 @@ function Update-AzMlWebService {
                 $properties['storageAccount'] = [ordered]@{ key = $StorageAccountKey }
             }
             if ($properties.Count -eq 1) {
-                Write-Warning ("Update-AzMlWebService: nothing to update for '$Name': pass the " +
+                $PSCmdlet.WriteWarning("Update-AzMlWebService: nothing to update for '$Name': pass the " +
                     'imported definition with -ServiceUpdates $wsd (the documented last step needs it), ' +
                     'or properties such as -Title; the web service is left as it is')
                 Invoke-AmlrNative -Caller $PSCmdlet -TypeName 'AmlRetrain.WebService' -Target $target `
