@@ -272,6 +272,7 @@ function Initialize-AmlrBody([System.Management.Automation.PSCmdlet] $Caller) {
         return
     }
     $path = "$PSScriptRoot/AmlRetrain.Bodies.ps1"
+    $bodies = $null
     $failure = $null
     try {
         $ErrorActionPreference = 'Stop'

@@ -267,11 +267,17 @@ Describe 'commands' {
             & $packaged { Initialize-AmlrBody }
             & $packaged { (Get-Command -Name Invoke-AmlrNative).CommandType } | Should -Be 'Function'
             # Without its bodies the module stops at the first command,
-            # whatever the error action, and says what to do.
+            # whatever the error action, and says what to do (in strict
+            # mode too).
             Copy-Item -Recurse -Path $root -Destination "$TestDrive/broken"
             Remove-Item "$TestDrive/broken/AmlRetrain.Bodies.ps1"
             Remove-Module AmlRetrain -Force
-            Import-Module "$TestDrive/broken/AmlRetrain.psd1" -Force
+            $env:AMLR_PS_STRICT = '1'
+            try {
+                Import-Module "$TestDrive/broken/AmlRetrain.psd1" -Force
+            } finally {
+                Remove-Item Env:AMLR_PS_STRICT
+            }
             $caught = $null
             try {
                 Get-AzMlWebService -Name 'ws' -ResourceGroupName 'rg' -ErrorAction SilentlyContinue
